@@ -61,6 +61,52 @@ ERROR_LINE = re.compile(r"^(?:\u2502\s*)?Error: (.+)$")
 SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSPHRASE|CREDENTIAL|PRIVATE", re.IGNORECASE)
 
 
+def parse_events(stdout):
+    """The JSON lines of a `-json` run (machine-readable UI events); other lines are skipped."""
+    events = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                continue
+    return events
+
+
+def diagnostics(events):
+    """Errors and warnings of a `-json` run, each with summary, detail and address."""
+    found = []
+    for event in events:
+        if event.get("type") == "diagnostic":
+            diagnostic = event.get("diagnostic", {})
+            found.append({
+                "severity": diagnostic.get("severity", "error"),
+                "summary": diagnostic.get("summary", ""),
+                "detail": " ".join(diagnostic.get("detail", "").split()),
+                "address": diagnostic.get("address"),
+            })
+    return found
+
+
+def describe_error(events, stderr):
+    """One line for the first error: its summary, the resource, and the detail."""
+    for diagnostic in diagnostics(events):
+        if diagnostic["severity"] == "error":
+            text = diagnostic["summary"]
+            if diagnostic["address"]:
+                text += " (%s)" % diagnostic["address"]
+            if diagnostic["detail"]:
+                text += ": " + diagnostic["detail"]
+            return text[:1500]
+    return first_error(stderr)
+
+
+def event_log(events, limit=40):
+    """The last UI messages of a `-json` run, for the operator."""
+    return [event.get("@message", "") for event in events if event.get("type") != "diagnostic"][-limit:]
+
+
 def first_error(stderr):
     """The first `Error:` line terraform printed, without its box drawing."""
     for line in stderr.splitlines():
@@ -191,6 +237,20 @@ class PlanSummary:
         }
 
 
+def applied_resources(events):
+    """What an apply did, per resource: address, action and seconds."""
+    done = []
+    for event in events:
+        if event.get("type") == "apply_complete":
+            hook = event.get("hook", {})
+            done.append({
+                "address": hook.get("resource", {}).get("addr"),
+                "action": hook.get("action"),
+                "seconds": hook.get("elapsed_seconds"),
+            })
+    return done
+
+
 def plain_outputs(data):
     """`terraform output -json` as name -> value, sensitive values left out."""
     values, sensitive = {}, []
@@ -216,12 +276,14 @@ class TerraformCommands:
             self.env["TF_CLI_CONFIG_FILE"] = os.devnull  # a missing file only adds warnings
 
     def _run(self, stage, args, ok_codes=(0,)):
+        """(rc, stdout, events); events are parsed when the command streams `-json`."""
         argv = self.binary + ["-chdir=%s" % self.project_path] + list(args)
         rc, stdout, stderr = self.runner(argv, self.env)
+        events = parse_events(stdout) if "-json" in args else []
         if rc not in ok_codes:
-            message = "terraform %s failed (exit code %s): %s" % (args[0], rc, first_error(stderr))
+            message = "terraform %s failed (exit code %s): %s" % (args[0], rc, describe_error(events, stderr))
             guidance = GUIDANCE[stage]
-            if "Error acquiring the state lock" in stderr:
+            if "Error acquiring the state lock" in stdout + stderr:
                 guidance += LOCK_HINT
             raise TerraformError(
                 message,
@@ -229,18 +291,19 @@ class TerraformCommands:
                 stage=stage,
                 environment_state=ENVIRONMENT_STATE[stage],
                 rc=rc,
-                stdout=stdout[-4000:],
+                diagnostics=diagnostics(events),
+                log=event_log(events) if events else stdout.splitlines()[-40:],
                 stderr=stderr[-4000:],
                 cmd=" ".join(args),
             )
-        return rc, stdout
+        return rc, stdout, events
 
     def version(self):
         stdout = self._run("init", ["version", "-json"])[1]
         return json.loads(stdout).get("terraform_version", "unknown")
 
     def init(self, backend_config_files=(), reconfigure=True):
-        args = ["init", "-input=false", "-no-color"]
+        args = ["init", "-json", "-input=false", "-no-color"]
         args += ["-backend-config=%s" % path for path in backend_config_files]
         if reconfigure:
             args.append("-reconfigure")
@@ -248,7 +311,7 @@ class TerraformCommands:
 
     def plan(self, plan_file, var_files=(), destroy=False, lock_timeout=None):
         """Save a plan; True when it holds changes (exit code 2 of -detailed-exitcode)."""
-        args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=%s" % plan_file]
+        args = ["plan", "-json", "-input=false", "-no-color", "-detailed-exitcode", "-out=%s" % plan_file]
         args += ["-var-file=%s" % path for path in var_files]
         if destroy:
             args.append("-destroy")
@@ -261,11 +324,11 @@ class TerraformCommands:
         return PlanSummary.from_show_json(json.loads(stdout))
 
     def apply(self, plan_file, lock_timeout=None):
-        args = ["apply", "-input=false", "-no-color", "-auto-approve"]
+        args = ["apply", "-json", "-input=false", "-no-color", "-auto-approve"]
         if lock_timeout:
             args.append("-lock-timeout=%ss" % lock_timeout)
         args.append(plan_file)
-        return self._run("apply", args)[1]
+        return applied_resources(self._run("apply", args)[2])
 
     def outputs(self):
         stdout = self._run("output", ["output", "-json", "-no-color"])[1]

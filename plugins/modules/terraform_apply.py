@@ -62,6 +62,12 @@ applied:
   description: Whether terraform apply ran.
   returned: always
   type: bool
+resources:
+  description: What the apply did, per resource, in the order it finished.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"address": "terraform_data.example", "action": "create", "seconds": 2}]
 summary:
   description: What the plan did (same shape as M(acinaces.deploy.terraform_plan)'s summary).
   returned: always
@@ -75,6 +81,23 @@ sensitive_outputs:
   returned: always
   type: list
   elements: str
+diagnostics:
+  description: On failure, terraform's errors and warnings (severity, summary, detail, address).
+  returned: failure
+  type: list
+  elements: dict
+stage:
+  description: On failure, the terraform command that failed (init, plan, show, apply, output).
+  returned: failure
+  type: str
+environment_state:
+  description: On failure, what the failure left (unchanged, partially applied, applied).
+  returned: failure
+  type: str
+guidance:
+  description: On failure, what to do next.
+  returned: failure
+  type: str
 """
 
 import os
@@ -111,12 +134,12 @@ def apply(module):
     terraform = commands_for(module)[0]
     summary = terraform.show_plan(plan_file)
     applied = summary.has_changes and not module.check_mode
-    if applied:
-        terraform.apply(plan_file, lock_timeout=params["lock_timeout"])
+    resources = terraform.apply(plan_file, lock_timeout=params["lock_timeout"]) if applied else []
     outputs, sensitive = terraform.outputs()
     return {
         "changed": summary.has_changes,
         "applied": applied,
+        "resources": resources,
         "summary": summary.to_dict(),
         "outputs": outputs,
         "sensitive_outputs": sensitive,

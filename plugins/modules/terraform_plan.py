@@ -147,6 +147,23 @@ terraform_version:
   description: Version of the terraform that planned.
   returned: always
   type: str
+diagnostics:
+  description: On failure, terraform's errors and warnings (severity, summary, detail, address).
+  returned: failure
+  type: list
+  elements: dict
+stage:
+  description: On failure, the terraform command that failed (init, plan, show, output).
+  returned: failure
+  type: str
+environment_state:
+  description: On failure, what the failure left (always unchanged for a plan).
+  returned: failure
+  type: str
+guidance:
+  description: On failure, what to do next.
+  returned: failure
+  type: str
 """
 
 import os

@@ -32,7 +32,7 @@ def test_init_reconfigures_with_backend_files():
     terraform.init(["/data/backend.tfbackend"])
     argv, env = runner.calls[0]
     assert argv == [
-        "terraform", "-chdir=/project", "init", "-input=false", "-no-color",
+        "terraform", "-chdir=/project", "init", "-json", "-input=false", "-no-color",
         "-backend-config=/data/backend.tfbackend", "-reconfigure",
     ]
     assert env["TF_DATA_DIR"] == "/data" and env["TF_IN_AUTOMATION"] == "1"
@@ -45,7 +45,7 @@ def test_plan_exit_codes(rc, changed):
     assert terraform.plan("/data/p.tfplan", ["/data/vars.json"], lock_timeout=30) is changed
     argv = runner.calls[0][0]
     assert argv[2:] == [
-        "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=/data/p.tfplan",
+        "plan", "-json", "-input=false", "-no-color", "-detailed-exitcode", "-out=/data/p.tfplan",
         "-var-file=/data/vars.json", "-lock-timeout=30s",
     ]
 
@@ -61,15 +61,45 @@ def test_plan_failure_says_nothing_changed():
     assert "Nothing was changed" in error.guidance
 
 
-def test_apply_failure_says_partially_applied_and_what_next():
-    terraform, runner = commands((1, "", "Error: creating bucket: AccessDenied"))
+def event(kind, **fields):
+    return json.dumps(dict({"type": kind, "@message": kind}, **fields))
+
+
+def test_apply_failure_names_the_resource_and_cause_from_the_json_stream():
+    stdout = "\n".join([
+        event("apply_start", hook={"resource": {"addr": "terraform_data.a"}, "action": "create"}),
+        event("diagnostic", diagnostic={"severity": "warning", "summary": "Deprecated Parameter", "detail": "x"}),
+        event("diagnostic", diagnostic={
+            "severity": "error", "summary": "local-exec provisioner error", "address": "terraform_data.a",
+            "detail": "Error running command: exit status 1. Output: AccessDenied\n  creating bucket\n",
+        }),
+    ])
+    terraform, runner = commands((1, stdout, ""))
     with pytest.raises(TerraformError) as caught:
         terraform.apply("/data/p.tfplan")
     assert runner.calls[0][0][-1] == "/data/p.tfplan"
-    assert "-auto-approve" in runner.calls[0][0]
-    assert caught.value.details["environment_state"] == "partially applied"
-    assert "Re-run the infrastructure phase" in caught.value.guidance
-    assert "AccessDenied" in caught.value.fail_kwargs()["msg"]
+    assert "-auto-approve" in runner.calls[0][0] and "-json" in runner.calls[0][0]
+    error = caught.value
+    assert error.details["environment_state"] == "partially applied"
+    assert "Re-run the infrastructure phase" in error.guidance
+    assert error.message == (
+        "terraform apply failed (exit code 1): local-exec provisioner error (terraform_data.a): "
+        "Error running command: exit status 1. Output: AccessDenied creating bucket"
+    )
+    assert [d["severity"] for d in error.details["diagnostics"]] == ["warning", "error"]
+
+
+def test_apply_reports_each_resource_it_applied():
+    stdout = "\n".join([
+        "not json",
+        event("apply_complete", hook={"resource": {"addr": "terraform_data.a"}, "action": "create", "elapsed_seconds": 3}),
+        event("apply_complete", hook={"resource": {"addr": "terraform_data.b"}, "action": "update", "elapsed_seconds": 0}),
+    ])
+    terraform = commands((0, stdout, ""))[0]
+    assert terraform.apply("/data/p.tfplan") == [
+        {"address": "terraform_data.a", "action": "create", "seconds": 3},
+        {"address": "terraform_data.b", "action": "update", "seconds": 0},
+    ]
 
 
 def test_a_held_lock_adds_the_unlock_hint():
