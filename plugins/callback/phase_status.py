@@ -37,12 +37,14 @@ class Phase:
         self.failure = None
 
     def result(self, failed_run):
-        if self.started is None:
-            return ("not run" if failed_run else "skipped"), ""
         if self.failure and failed_run:
             return "failed", self.failure
+        if self.started is None:
+            return ("not run" if failed_run else "skipped"), ""
+        if not self.selected:
+            return "skipped", "not selected by tags"
         if self.tasks == 0:
-            return ("empty", "nothing to do") if self.selected else ("skipped", "not selected by tags")
+            return "empty", "nothing to do"
         return "ok", "%d changed" % self.changed
 
 

@@ -8,6 +8,8 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from conftest import REPO_ROOT, VENV_BIN
 
 STACK = [str(VENV_BIN / "python"), str(REPO_ROOT / "tools" / "local_stack.py")]
@@ -92,12 +94,8 @@ def test_a_service_that_never_answers_fails_with_its_log(tmp_path, monkeypatch):
 
     monkeypatch.setitem(local_stack.SERVICES, "moto", Silent)
     stack = local_stack.LocalStack(tmp_path)
-    try:
+    with pytest.raises(local_stack.StackError) as caught:
         stack.start(timeout=2)
-    except local_stack.StackError as error:
-        message = str(error)
-    else:
-        raise AssertionError("start did not fail")
-    assert "did not become healthy within 2s" in message
-    assert "listening nowhere" in message
+    assert "did not become healthy within 2s" in str(caught.value)
+    assert "listening nowhere" in str(caught.value)
     assert not (tmp_path / "moto.pid").exists()
