@@ -129,3 +129,32 @@ def test_terraform_destroy_removes_everything(stack, deployed):
     assert not set(manifest["dynamodb_tables"].values()) & tables
     secrets = {secret["ARN"] for secret in stack.client("secretsmanager").list_secrets()["SecretList"]}
     assert not set(manifest["secrets"].values()) & secrets
+
+
+def test_check_mode_on_a_fresh_environment_plans_everything_and_creates_nothing(stack, tmp_path):
+    info = stack.info
+    extra = {
+        "deploy_environment": "preview",
+        "deploy_output_dir": str(tmp_path),
+        "terraform_variables": {
+            "environment": "preview", "region": "us-east-1",
+            "domain": "preview.acinaces.test", "api_domain": "api.preview.acinaces.test",
+        },
+        "terraform_backend_config": {
+            "bucket": info["terraform_state_bucket"], "key": "tests/preview.tfstate",
+            "region": info["aws_region"], "dynamodb_table": info["terraform_lock_table"],
+            "use_path_style": True, "skip_credentials_validation": True, "skip_requesting_account_id": True,
+            "skip_metadata_api_check": True, "skip_region_validation": True,
+            "endpoints": {"s3": info["aws_endpoint_url"], "dynamodb": info["aws_endpoint_url"]},
+        },
+    }
+    run = stack.playbook("deploy.yml", extra_vars=extra, check=True).assert_ok()
+    assert "Plan: 180 to add, 0 to change, 0 to destroy" in run.output
+    assert "so the manifest is captured" in run.output
+    assert run.changed == 2  # the output folder to create, and the plan with changes to apply
+    functions = [f["FunctionName"] for f in stack.client("lambda").list_functions()["Functions"]]
+    assert not [name for name in functions if name.startswith("acinaces-preview-")]
+    buckets = [b["Name"] for b in stack.client("s3").list_buckets()["Buckets"]]
+    assert not [name for name in buckets if name.startswith("acinaces-preview-")]
+    assert not (tmp_path / "manifest.json").exists()
+    assert not (tmp_path / "terraform" / "infrastructure.tfplan").exists()
