@@ -791,9 +791,14 @@ def find_certificates(acm: Any, name: str) -> list[dict[str, Any]]:
     found = []
     key_types = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
     for summary in paginate(acm, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": key_types}):
-        tags = acm.list_tags_for_certificate(CertificateArn=summary["CertificateArn"]).get("Tags", [])
+        arn = summary["CertificateArn"]
+        # Another resource's delete may remove a listed certificate before we read it.
+        listed = call_or_none(acm.list_tags_for_certificate, ("ResourceNotFoundException",), CertificateArn=arn)
+        tags = (listed or {}).get("Tags", [])
         if {"Key": "Name", "Value": name} in [{"Key": t["Key"], "Value": t.get("Value")} for t in tags]:
-            found.append(acm.describe_certificate(CertificateArn=summary["CertificateArn"])["Certificate"])
+            described = call_or_none(acm.describe_certificate, ("ResourceNotFoundException",), CertificateArn=arn)
+            if described:
+                found.append(described["Certificate"])
     return sorted(found, key=lambda c: str(c.get("CreatedAt") or c.get("ImportedAt") or ""), reverse=True)
 
 
