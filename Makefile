@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test deps test-deps stack-start stack-status stack-stop \
-        unit integration molecule lint sanity clean
+        unit integration molecule lint sanity bench clean
 
 demo: deps stack-start
 	$(BIN)/ansible-playbook deploy.yml -i inventories/local $(ARGS)
@@ -47,6 +47,10 @@ stack-stop:
 
 unit integration molecule lint sanity: test-deps
 	tools/run-tests $@
+
+# Figures, not tests: each benchmark prints its measurements and whether its targets are met.
+bench: test-deps
+	for benchmark in bench/[a-z]*.py; do $(BIN)/python $$benchmark; done
 
 clean: stack-stop
 	rm -rf deployment .local-stack tests/output

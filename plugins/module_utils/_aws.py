@@ -9,9 +9,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
-def client(module, service):
-    """A boto3 client whose calls retry throttling and transient errors (pass aws_retry=True)."""
-    return module.client(service, retry_decorator=AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20))
+def client(module, service, extra_codes=None):
+    """A boto3 client whose calls retry throttling, transient errors and `extra_codes`
+    (pass aws_retry=True to a call)."""
+    retry = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20, catch_extra_error_codes=extra_codes)
+    return module.client(service, retry_decorator=retry)
 
 
 def get_object_text(s3, bucket, key):

@@ -35,7 +35,7 @@ def bucket_exists(stack, name):
 
 def test_no_approval_without_a_terminal_stops_before_any_change(stack, tmp_path):
     extra = dict(environment(stack, tmp_path, "gate-none"), deploy_require_manual_approval=True)
-    run = stack.playbook("deploy.yml", extra_vars=extra)
+    run = stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=extra)
     assert run.rc != 0
     assert "Not approved: gate-none requires a manual approval" in run.output
     assert "Plan: 2 to add, 0 to change, 0 to destroy" in run.output
@@ -48,14 +48,14 @@ def test_no_approval_without_a_terminal_stops_before_any_change(stack, tmp_path)
 @pytest.mark.parametrize("approve", ["None", ""])
 def test_a_placeholder_approver_is_no_approval(stack, tmp_path, approve):
     extra = dict(environment(stack, tmp_path, "gate-empty"), deploy_require_manual_approval=True, approve=approve)
-    run = stack.playbook("deploy.yml", extra_vars=extra)
+    run = stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=extra)
     assert run.rc != 0 and "Not approved" in run.output
     assert not bucket_exists(stack, "gate-empty")
 
 
 def test_an_approver_named_on_the_command_line_lets_the_change_through(stack, tmp_path):
     extra = dict(environment(stack, tmp_path, "gate-variable"), deploy_require_manual_approval=True)
-    run = stack.playbook("deploy.yml", extra_vars=dict(extra, approve="alice")).assert_ok()
+    run = stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=dict(extra, approve="alice")).assert_ok()
     assert bucket_exists(stack, "gate-variable")
     approval = json.loads((tmp_path / "gate-variable" / "terraform" / "approval.json").read_text())
     assert approval["approver"] == "alice" and approval["method"] == "variable"
@@ -64,7 +64,7 @@ def test_an_approver_named_on_the_command_line_lets_the_change_through(stack, tm
     assert "Not approved" not in run.output
 
     # Nothing to change: nothing to approve.
-    again = stack.playbook("deploy.yml", extra_vars=extra).assert_ok()
+    again = stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=extra).assert_ok()
     assert again.changed == 0
 
 
@@ -72,7 +72,8 @@ def interactive(stack, extra, tmp_path):
     path = tmp_path / "interactive-vars.json"
     path.write_text(json.dumps(extra))
     return pexpect.spawn(
-        str(VENV_BIN / "ansible-playbook"), ["deploy.yml", "-i", "inventories/local", "-e", "@%s" % path],
+        str(VENV_BIN / "ansible-playbook"),
+        ["deploy.yml", "-i", "inventories/local", "--tags", "infrastructure", "-e", "@%s" % path],
         cwd=str(REPO_ROOT), env=stack.env(), encoding="utf-8", timeout=300,
     )
 
@@ -106,7 +107,7 @@ def test_an_empty_answer_at_the_prompt_stops_the_run(stack, tmp_path):
 
 
 def test_a_failed_apply_says_what_failed_the_state_and_what_to_do(stack, tmp_path):
-    run = stack.playbook("deploy.yml", extra_vars=environment(stack, tmp_path, "broken", fail_apply=True))
+    run = stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=environment(stack, tmp_path, "broken", fail_apply=True))
     assert run.rc != 0
     assert "Traceback" not in run.output
     assert "The infrastructure phase of broken failed at 'Apply exactly the saved plan'" in run.output
