@@ -36,3 +36,42 @@ def put_text(s3, bucket, key, text, content_type="application/json"):
         aws_retry=True,
     )
     return response.get("VersionId")
+
+
+# Shared by s3_publish and s3_restore (and any module that sends requests from a thread pool).
+
+
+def pooled_client(module, service, connections):
+    """`client()` with room for `connections` concurrent HTTP connections (botocore keeps 10)."""
+    from botocore.config import Config  # pylint: disable=import-outside-toplevel  # botocore is checked by AnsibleAWSModule
+
+    return module.client(
+        service,
+        retry_decorator=AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20),
+        config=Config(max_pool_connections=max(10, connections)),
+    )
+
+
+def retrying(function):
+    """Retry `function` as `client()` retries a call: for calls that must redo their own set-up
+    on each attempt, such as re-opening the file an upload streams."""
+    return AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20)(function)
+
+
+class RequestCounter:
+    """Counts the HTTP requests a client really sends, per operation (retries included)."""
+
+    def __init__(self, client):
+        import threading  # pylint: disable=import-outside-toplevel
+
+        self._lock = threading.Lock()
+        self.counts = {}
+        client.meta.events.register("before-send", self._count)
+
+    def _count(self, event_name=None, **kwargs):
+        operation = (event_name or "").rsplit(".", 1)[-1]
+        with self._lock:
+            self.counts[operation] = self.counts.get(operation, 0) + 1
+
+    def get(self, operation):
+        return self.counts.get(operation, 0)
