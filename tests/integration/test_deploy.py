@@ -35,7 +35,7 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     run = deployed["run"].assert_ok()
     assert "Traceback" not in run.output
     assert phase_table(run.output) == {
-        "infrastructure": "ok", "backend": "empty", "secrets": "empty",
+        "infrastructure": "ok", "backend": "ok", "secrets": "empty",
         "frontend": "empty", "validation": "empty", "docs": "empty",
     }
     manifest = json.loads((deployed["output"] / "manifest.json").read_text())
@@ -72,6 +72,27 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     assert '  +   create   module.buckets["frontend"].terraform_data.converge' in summary.splitlines()
 
 
+def test_the_backend_is_released_as_the_manifest_prescribes(stack, deployed):
+    manifest = json.loads((deployed["output"] / "manifest.json").read_text())
+    lam = stack.client("lambda")
+    for logical, function in manifest["functions"].items():
+        served = lam.get_function_configuration(FunctionName=function["function_name"], Qualifier=function["alias"])
+        assert served["Version"] != "1", logical  # no longer the placeholder
+        environment = served["Environment"]["Variables"]
+        assert environment["ACINACES_ENVIRONMENT"] == "local"
+        assert json.loads(environment["SECRET_ARNS"]) == {name: manifest["secrets"][name] for name in function["secrets"]}
+        assert environment["AWS_ENDPOINT_URL"] == stack.info["aws_endpoint_url"]
+    records = sorted((deployed["output"] / "releases").glob("*.json"))
+    assert len(records) == 1
+    record = json.loads(records[0].read_text())
+    assert record["kind"] == "deploy" and set(record["functions"]) == set(manifest["functions"])
+    assert all(entry["previous_version"] == "1" and entry["changed"] for entry in record["functions"].values())
+    assert len(record["git_revision"]) == 40
+    copy = stack.client("s3").get_object(
+        Bucket=manifest["buckets"]["deployment"], Key="releases/local/%s.json" % record["id"])
+    assert json.loads(copy["Body"].read()) == record
+
+
 def test_a_second_run_changes_nothing(stack, deployed):
     run = stack.playbook("deploy.yml", extra_vars=deployed["overrides"]).assert_ok()
     assert run.changed == 0
@@ -91,6 +112,51 @@ def test_a_phase_runs_alone_by_tag(stack, deployed):
     assert table["infrastructure"] == "skipped"
     assert table["backend"] == "empty"
     assert "Plan the infrastructure" not in run.output
+
+
+def test_rollback_of_the_backend_serves_the_previous_versions_and_twice_is_safe(stack, deployed):
+    manifest = json.loads((deployed["output"] / "manifest.json").read_text())
+    lam = stack.client("lambda")
+    serving = {
+        logical: lam.get_function_configuration(FunctionName=function["function_name"], Qualifier="live")["CodeSha256"]
+        for logical, function in manifest["functions"].items()
+    }
+    run = stack.playbook("rollback.yml", extra_vars=dict(deployed["overrides"], component="backend")).assert_ok()
+    assert "backend  ok" in run.output
+    for logical, function in manifest["functions"].items():
+        assert lam.get_alias(FunctionName=function["function_name"], Name="live")["FunctionVersion"] == "1", logical
+    rollback_records = [
+        json.loads(path.read_text()) for path in (deployed["output"] / "releases").glob("*.json")
+        if json.loads(path.read_text())["kind"] == "rollback"
+    ]
+    assert len(rollback_records) == 1
+    assert {entry["new_version"] for entry in rollback_records[0]["functions"].values()} == {"1"}
+
+    again = stack.playbook("rollback.yml", extra_vars=dict(deployed["overrides"], component="backend")).assert_ok()
+    assert again.changed == 0
+
+    # Deploying again serves the release's code once more.
+    redeploy = stack.playbook("deploy.yml", "--tags", "backend", extra_vars=deployed["overrides"]).assert_ok()
+    assert redeploy.changed > 0
+    for logical, function in manifest["functions"].items():
+        served = lam.get_function_configuration(FunctionName=function["function_name"], Qualifier="live")
+        assert served["Version"] != "1" and served["CodeSha256"] == serving[logical], logical
+
+
+def test_rollback_without_a_previous_release_fails_clearly(stack, deployed, tmp_path):
+    (tmp_path / "manifest.json").write_text((deployed["output"] / "manifest.json").read_text())
+    extra = {"deploy_output_dir": str(tmp_path), "deploy_environment": "norelease", "component": "backend"}
+    run = stack.playbook("rollback.yml", extra_vars=extra)
+    assert run.rc != 0
+    assert "There is no previous release of the backend to roll back to" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_a_stage_without_a_manifest_says_what_to_run(stack, tmp_path):
+    run = stack.playbook("rollback.yml", extra_vars={"deploy_output_dir": str(tmp_path), "deploy_environment": "nowhere"})
+    assert run.rc != 0
+    assert "There is no manifest for nowhere" in run.output
+    assert "ansible-playbook deploy.yml --tags infrastructure" in run.output
 
 
 def test_terraform_destroy_removes_everything(stack, deployed):
