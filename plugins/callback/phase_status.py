@@ -13,7 +13,7 @@ description:
   - Plays that set the play variable C(deploy_phase) are phases. At the end of the run this
     callback prints one row per phase, in playbook order, with its result and duration
     (C(ok), C(failed) with the task and cause, C(not run) after a failure, C(skipped) when
-    the tags did not select it, C(empty) when it had nothing to do).
+    the tags or its conditions did not select it, C(empty) when it had nothing to do).
 requirements:
   - Enabled in C(callbacks_enabled) (the collection's ansible.cfg does).
 """
@@ -33,6 +33,7 @@ class Phase:
         self.started = None
         self.duration = 0.0
         self.tasks = 0
+        self.ran = 0
         self.changed = 0
         self.failure = None
 
@@ -45,6 +46,8 @@ class Phase:
             return "skipped", "not selected by tags"
         if self.tasks == 0:
             return "empty", "nothing to do"
+        if self.ran == 0:
+            return "skipped", "its conditions did not hold"
         return "ok", "%d changed" % self.changed
 
 
@@ -97,10 +100,14 @@ class CallbackModule(CallbackBase):
             self.current.tasks += 1
 
     def v2_runner_on_ok(self, result):
-        if self.current is not None and result._result.get("changed"):
-            self.current.changed += 1
+        if self.current is not None:
+            self.current.ran += 1
+            if result._result.get("changed"):
+                self.current.changed += 1
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
+        if self.current is not None:
+            self.current.ran += 1
         if self.current is not None and not ignore_errors:
             message = str(result._result.get("msg") or result._result.get("stderr") or "failed")
             self.current.failure = "%s: %s" % (result._task.get_name(), one_line(message.splitlines()[0]))

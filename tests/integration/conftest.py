@@ -88,12 +88,27 @@ class Stack:
         return Run(process.returncode, process.stdout)
 
 
+def started_stack(tmp_path_factory):
+    local = LocalStack(tmp_path_factory.mktemp("stack"))
+    local.start(timeout=90)
+    return Stack(local, tmp_path_factory.mktemp("work"))
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("stack")
-    local = LocalStack(state_dir)
-    local.start(timeout=90)
+    """One local stack for the tests that keep to names of their own."""
+    shared = started_stack(tmp_path_factory)
     try:
-        yield Stack(local, tmp_path_factory.mktemp("work"))
+        yield shared
     finally:
-        local.stop()
+        shared.stack.stop()
+
+
+@pytest.fixture(scope="module")
+def own_stack(tmp_path_factory):
+    """A local stack for one test module, for tests that deploy the `local` environment itself."""
+    mine = started_stack(tmp_path_factory)
+    try:
+        yield mine
+    finally:
+        mine.stack.stop()

@@ -3,9 +3,17 @@
 import json
 import shutil
 
+import pytest
+
 from conftest import REPO_ROOT
 
 BACKEND = REPO_ROOT / "examples" / "trading-app" / "backend"
+
+
+@pytest.fixture(scope="module")
+def stack(own_stack):
+    """This test deploys the `local` environment: a stack of its own."""
+    return own_stack
 
 
 def test_a_failing_backend_test_stops_the_deploy_before_any_upload(stack, tmp_path):

@@ -1,13 +1,17 @@
 """deploy.yml on the local environment: the demo path with the example app's infrastructure,
 a second run that changes nothing, check mode, tags, and the Terraform destroy."""
 
+import hashlib
 import json
+import shutil
 
 import pytest
 
 from conftest import REPO_ROOT
+from ansible_collections.acinaces.deploy.plugins.module_utils import _s3_headers as header_rules
 
 INFRA = REPO_ROOT / "examples" / "trading-app" / "infra"
+FRONTEND = REPO_ROOT / "examples" / "trading-app" / "frontend"
 PHASES = ["infrastructure", "backend", "secrets", "frontend", "validation", "docs"]
 
 
@@ -20,6 +24,12 @@ def phase_table(output):
         if cells and cells[0] in PHASES:
             table[cells[0]] = cells[1] if cells[1] != "not" else "not run"
     return table
+
+
+@pytest.fixture(scope="module")
+def stack(own_stack):
+    """These tests deploy the `local` environment: a stack of their own keeps them apart."""
+    return own_stack
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +46,7 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     assert "Traceback" not in run.output
     assert phase_table(run.output) == {
         "infrastructure": "ok", "backend": "ok", "secrets": "empty",
-        "frontend": "empty", "validation": "empty", "docs": "empty",
+        "frontend": "ok", "validation": "empty", "docs": "empty",
     }
     manifest = json.loads((deployed["output"] / "manifest.json").read_text())
     assert manifest["environment"] == "local" and manifest["manifest_version"] == 1
@@ -93,6 +103,39 @@ def test_the_backend_is_released_as_the_manifest_prescribes(stack, deployed):
     assert json.loads(copy["Body"].read()) == record
 
 
+def bucket_objects(stack, bucket):
+    s3 = stack.client("s3")
+    keys = [item["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+            for item in page.get("Contents", [])]
+    return {key: s3.get_object(Bucket=bucket, Key=key) for key in keys}
+
+
+def source_of(key, export):
+    """The export file a key was published from (a clean URL is its page)."""
+    return key if (export / key).is_file() else key + ".html"
+
+
+def test_every_frontend_object_has_the_headers_of_the_rules(stack, deployed):
+    manifest = json.loads((deployed["output"] / "manifest.json").read_text())
+    export = FRONTEND / "out"
+    objects = bucket_objects(stack, manifest["buckets"]["frontend"])
+    exported = {str(path.relative_to(export)) for path in export.rglob("*") if path.is_file()}
+    assert exported <= set(objects)
+    assert "strategies" in objects and "audit" in objects  # pages under their clean URLs
+    rules = header_rules.compile_rules([])
+    for key, response in objects.items():
+        source = source_of(key, export)
+        expected = header_rules.headers_for(source, rules)
+        assert response["ContentType"] == expected["content_type"], key
+        assert response["CacheControl"] == expected["cache_control"], key
+        body = response["Body"].read()
+        assert body == (export / source).read_bytes(), key
+        assert response["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest(), key
+    config = (FRONTEND / ".env.production.local").read_text()
+    assert "NEXT_PUBLIC_API_URL=https://%s\n" % manifest["api"]["domain"] in config
+    assert "NEXT_PUBLIC_FEATURE_LIVE_TRADING=false" in config
+
+
 def test_a_second_run_changes_nothing(stack, deployed):
     run = stack.playbook("deploy.yml", extra_vars=deployed["overrides"]).assert_ok()
     assert run.changed == 0
@@ -109,9 +152,12 @@ def test_check_mode_with_diff_changes_nothing(stack, deployed):
 def test_a_phase_runs_alone_by_tag(stack, deployed):
     run = stack.playbook("deploy.yml", "--tags", "backend", extra_vars=deployed["overrides"]).assert_ok()
     table = phase_table(run.output)
-    assert table["infrastructure"] == "skipped"
-    assert table["backend"] == "empty"
-    assert "Plan the infrastructure" not in run.output
+    assert table == {
+        "infrastructure": "skipped", "backend": "ok", "secrets": "skipped",
+        "frontend": "skipped", "validation": "skipped", "docs": "skipped",
+    }
+    assert run.changed == 0
+    assert "Plan the infrastructure" not in run.output and "Publish the export" not in run.output
 
 
 def test_rollback_of_the_backend_serves_the_previous_versions_and_twice_is_safe(stack, deployed):
@@ -122,7 +168,7 @@ def test_rollback_of_the_backend_serves_the_previous_versions_and_twice_is_safe(
         for logical, function in manifest["functions"].items()
     }
     run = stack.playbook("rollback.yml", extra_vars=dict(deployed["overrides"], component="backend")).assert_ok()
-    assert "backend  ok" in run.output
+    assert phase_table(run.output) == {"backend": "ok", "frontend": "skipped"}
     for logical, function in manifest["functions"].items():
         assert lam.get_alias(FunctionName=function["function_name"], Name="live")["FunctionVersion"] == "1", logical
     rollback_records = [
@@ -141,6 +187,41 @@ def test_rollback_of_the_backend_serves_the_previous_versions_and_twice_is_safe(
     for logical, function in manifest["functions"].items():
         served = lam.get_function_configuration(FunctionName=function["function_name"], Qualifier="live")
         assert served["Version"] != "1" and served["CodeSha256"] == serving[logical], logical
+
+
+def test_one_changed_page_is_published_alone_and_rolled_back_byte_for_byte(stack, deployed, tmp_path):
+    manifest = json.loads((deployed["output"] / "manifest.json").read_text())
+    bucket = manifest["buckets"]["frontend"]
+    before = {key: response["Body"].read() for key, response in bucket_objects(stack, bucket).items()}
+    source = tmp_path / "frontend"
+    shutil.copytree(FRONTEND, source, ignore=shutil.ignore_patterns("node_modules", ".next", "out", ".env*.local"))
+    view = source / "app" / "audit" / "AuditView.tsx"
+    view.write_text(view.read_text().replace("Audit log", "Audit trail", 1))
+    assert "Audit trail" in view.read_text()
+
+    run = stack.playbook("deploy.yml", "--tags", "frontend",
+                         extra_vars=dict(deployed["overrides"], frontend_source_dir=str(source))).assert_ok()
+    records = [json.loads(path.read_text()) for path in sorted((deployed["output"] / "releases").glob("*.json"))]
+    published = [record for record in records if record.get("frontend", {}).get("uploaded")][-1]
+    uploaded = sorted(entry["key"] for entry in published["frontend"]["uploaded"])
+    pages = [key for key in uploaded if not key.startswith("_next/static/")]
+    assert sorted(pages) == ["audit", "audit.html", "audit.txt", "audit/__next._full.txt", "audit/__next.audit.__PAGE__.txt"]
+    assert len(uploaded) - len(pages) == 1  # the page's own chunk, under a new name
+    assert all(entry["previous_version_id"] for entry in published["frontend"]["uploaded"] if entry["key"] in pages)
+    assert len(published["frontend"]["invalidations"]) == 1
+    invalidation = stack.client("cloudfront").get_invalidation(
+        DistributionId=manifest["cloudfront"]["distribution_id"], Id=published["frontend"]["invalidations"][0])
+    paths = invalidation["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]
+    assert "/audit" in paths and "/audit.html" in paths and not any(path.startswith("/_next/static") for path in paths)
+    assert b"Audit trail" in stack.client("s3").get_object(Bucket=bucket, Key="audit.html")["Body"].read()
+    assert "1 uploaded" not in run.output
+
+    rollback = stack.playbook("rollback.yml", extra_vars=dict(deployed["overrides"], component="frontend")).assert_ok()
+    assert rollback.changed > 0
+    after = {key: response["Body"].read() for key, response in bucket_objects(stack, bucket).items()}
+    assert after == before
+    again = stack.playbook("rollback.yml", extra_vars=dict(deployed["overrides"], component="frontend")).assert_ok()
+    assert again.changed == 0
 
 
 def test_rollback_without_a_previous_release_fails_clearly(stack, deployed, tmp_path):
