@@ -24,8 +24,18 @@ def compact_json(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def function_environment(manifest, logical, extra=None):
-    """The environment variables of function `logical`, from the manifest, plus `extra`."""
+def refresh_marker(credentials, secret_versions):
+    """A digest of the current versions of the secrets a function reads: it changes exactly when
+    one of them gets a new value, so the function is republished and reads them afresh."""
+    text = ",".join("%s=%s" % (name, secret_versions.get(name) or "none") for name in sorted(credentials))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def function_environment(manifest, logical, extra=None, secret_versions=None):
+    """The environment variables of function `logical`, from the manifest, plus `extra`.
+
+    With `secret_versions` (credential -> current version id), a function that reads secrets
+    also gets SECRETS_REFRESH_MARKER."""
     function = manifest["functions"][logical]
     environment = {"ACINACES_ENVIRONMENT": manifest["environment"]}
     for table_logical, table in sorted(manifest.get("dynamodb_tables", {}).items()):
@@ -36,6 +46,8 @@ def function_environment(manifest, logical, extra=None):
         environment["TIMESTREAM_DATABASE"] = manifest["timestream"]["database"]
     secrets = manifest.get("secrets", {})
     environment["SECRET_ARNS"] = compact_json({name: secrets[name] for name in function.get("secrets", []) if name in secrets})
+    if secret_versions is not None and function.get("secrets"):
+        environment["SECRETS_REFRESH_MARKER"] = refresh_marker(function["secrets"], secret_versions)
     for key, value in (extra or {}).items():
         environment[str(key)] = str(value)
     return environment

@@ -80,7 +80,7 @@ class Target:
     logical: str
     function_name: str
     alias: str
-    package_path: str
+    package_path: str  # None: keep the code the alias serves (a configuration-only release)
     sha256: str
     code_sha256: str
     environment: dict
@@ -128,9 +128,14 @@ class Outcome:
         }
 
 
-def plan_targets(manifest, packages, extra_environment=None, alias=None):
-    """One target per function of the manifest; every function needs exactly one package."""
+def plan_targets(manifest, packages, extra_environment=None, alias=None, secret_versions=None):
+    """One target per function of the manifest; every function needs exactly one package.
+
+    `packages` None releases the configuration alone, keeping the code each alias serves."""
     functions = manifest.get("functions", {})
+    keep_code = packages is None
+    if keep_code:
+        packages = {name: {"path": None, "sha256": None, "code_sha256": None} for name in functions}
     missing = sorted(set(functions) - set(packages))
     unknown = sorted(set(packages) - set(functions))
     if missing or unknown:
@@ -151,8 +156,11 @@ def plan_targets(manifest, packages, extra_environment=None, alias=None):
             package_path=package["path"],
             sha256=package["sha256"],
             code_sha256=package["code_sha256"],
-            environment=function_environment(manifest, logical, extra_environment),
+            environment=function_environment(manifest, logical, extra_environment, secret_versions),
         ))
+    if keep_code:
+        for target in targets:
+            target.package_path = None
     return targets
 
 
@@ -188,6 +196,8 @@ def observe_without_alias(client, target):
 
 def decide(outcome):
     observed, target = outcome.observed, outcome.target
+    if target.package_path is None:
+        target.code_sha256 = observed.code_sha256
     outcome.code_changed = observed.code_sha256 != target.code_sha256
     outcome.config_changed = observed.environment != target.environment
     return outcome
@@ -208,6 +218,15 @@ def upload(s3, bucket, target):
     with open(target.package_path, "rb") as stream:
         s3.put_object(Bucket=bucket, Key=key, Body=stream.read(), ServerSideEncryption="AES256", aws_retry=True)
     return key
+
+
+def check_published_code(target, response):
+    if response.get("CodeSha256") != target.code_sha256:
+        raise ReleaseError(
+            "version %s of %s holds other code than the version its alias serves: $LATEST changed "
+            "since (a rollback?); deploy the backend to release its configuration with its code"
+            % (response.get("Version"), target.function_name)
+        )
 
 
 def wait_until_updated(client, function_name, response, timeout, sleep=time.sleep, clock=time.monotonic):
@@ -256,7 +275,11 @@ class Releaser:
         return self._each(examine, targets)
 
     def publish(self, outcome):
-        """Phase 1 for one function: update what differs, publish a version."""
+        """Phase 1 for one function: update what differs, publish a version.
+
+        With a package, its code is pushed with the publish even when only the configuration
+        changed: $LATEST may hold other code (after a rollback), and a version must hold exactly
+        the package. Without one, the version must hold the code the alias serves."""
         target = outcome.target
         started = time.monotonic()
         try:
@@ -267,15 +290,16 @@ class Releaser:
                     aws_retry=True,
                 )
                 wait_until_updated(self.client, target.function_name, response, self.wait_timeout)
-            if outcome.code_changed:
-                key = upload(self.s3, self.bucket, target)
+            if target.package_path is not None:
                 response = self.client.update_function_code(
-                    FunctionName=target.function_name, S3Bucket=self.bucket, S3Key=key, Publish=True, aws_retry=True
+                    FunctionName=target.function_name, S3Bucket=self.bucket,
+                    S3Key=upload(self.s3, self.bucket, target), Publish=True, aws_retry=True,
                 )
             else:
                 response = self.client.publish_version(
                     FunctionName=target.function_name, CodeSha256=target.code_sha256, aws_retry=True
                 )
+                check_published_code(target, response)
             outcome.new_version = response["Version"]
         except Exception as error:  # pylint: disable=broad-except
             outcome.error = describe(error)

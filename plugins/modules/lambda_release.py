@@ -20,7 +20,8 @@ description:
   - Functions are processed in parallel (a bounded pool) under one client-side rate limit shared
     by every call (15 control-plane requests per second by default, Lambda's account limit), with
     jittered retries on throttling and on conflicts with an update in progress.
-  - An unchanged function costs one read and no write.
+  - An unchanged function costs one read and no write (and the release reads the current version
+    id of each secret once).
   - Written because amazon.aws.lambda and amazon.aws.lambda_alias handle one function per task, so
     they cannot hold back every alias until all functions are published, nor share one rate limit.
 extends_documentation_fragment:
@@ -37,8 +38,17 @@ options:
     description:
       - Logical function name to its package, as returned by M(acinaces.deploy.lambda_package)
         (C(path), C(sha256), C(code_sha256)). Every function of the manifest needs exactly one.
+      - Omitted, the configuration alone is released and each version keeps the code its alias
+        serves (as after new secret values); a function whose C($LATEST) holds other code (after
+        a rollback) then fails without moving any alias.
     type: dict
-    required: true
+  secrets_marker:
+    description:
+      - Give every function that reads secrets a C(SECRETS_REFRESH_MARKER) variable, a digest of
+        the current version ids of those secrets (never their values), so that new secret values
+        republish exactly the functions that read them, and those read them afresh.
+    type: bool
+    default: true
   extra_environment:
     description:
       - Variables added to every function's environment (for example C(AWS_ENDPOINT_URL) on the
@@ -127,6 +137,7 @@ api_calls:
   sample: {"GetFunctionConfiguration": 6, "UpdateFunctionCode": 1, "UpdateAlias": 1}
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.acinaces.deploy.plugins.module_utils import _aws
@@ -164,9 +175,23 @@ def diff_of(outcomes):
     return {"before": before, "after": after}
 
 
+def current_secret_versions(module, manifest):
+    """Credential -> version id of its current value (None when it has none, or no secret)."""
+    client = _aws.client(module, "secretsmanager")
+    versions = {}
+    for name, arn in sorted(manifest.get("secrets", {}).items()):
+        try:
+            stages = client.describe_secret(SecretId=arn, aws_retry=True).get("VersionIdsToStages") or {}
+        except is_boto3_error_code("ResourceNotFoundException"):
+            stages = {}
+        versions[name] = next((version for version, labels in sorted(stages.items()) if "AWSCURRENT" in labels), None)
+    return versions
+
+
 def release(module):
     params = module.params
-    targets = plan_targets(params["manifest"], params["packages"], params["extra_environment"])
+    secret_versions = current_secret_versions(module, params["manifest"]) if params["secrets_marker"] else None
+    targets = plan_targets(params["manifest"], params["packages"], params["extra_environment"], secret_versions=secret_versions)
     for target in targets:
         for value in secret_values(target.environment):
             module.no_log_values.add(value)
@@ -213,7 +238,8 @@ def release(module):
 def main():
     argument_spec = dict(
         manifest=dict(type="dict", required=True),
-        packages=dict(type="dict", required=True),
+        packages=dict(type="dict"),
+        secrets_marker=dict(type="bool", default=True),
         extra_environment=dict(type="dict", default={}),
         bucket=dict(type="str"),
         concurrency=dict(type="int", default=8),

@@ -11,6 +11,7 @@ from ansible_collections.acinaces.deploy.plugins.module_utils._lambda_env import
     MASK,
     function_environment,
     masked,
+    refresh_marker,
     variable_suffix,
 )
 
@@ -76,10 +77,13 @@ def test_a_package_without_function_or_a_function_without_package_is_refused(man
     )
 
 
+VERSIONS = st.dictionaries(st.sampled_from(CREDENTIALS), st.uuids().map(str), max_size=len(CREDENTIALS))
+
+
 @settings(max_examples=150, deadline=None)
-@given(manifests(), st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True), st.text(max_size=20), max_size=4))
-def test_every_function_gets_the_environment_the_manifest_prescribes(manifest, extra):
-    targets = release.plan_targets(manifest, packages_for(manifest["functions"]), extra)
+@given(manifests(), st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True), st.text(max_size=20), max_size=4), VERSIONS)
+def test_every_function_gets_the_environment_the_manifest_prescribes(manifest, extra, versions):
+    targets = release.plan_targets(manifest, packages_for(manifest["functions"]), extra, secret_versions=versions)
     for target in targets:
         function = manifest["functions"][target.logical]
         environment = dict(target.environment)
@@ -98,7 +102,20 @@ def test_every_function_gets_the_environment_the_manifest_prescribes(manifest, e
         if "SECRET_ARNS" not in extra:
             arns = json.loads(environment.pop("SECRET_ARNS"))
             assert arns == {name: manifest["secrets"][name] for name in function["secrets"]}
+        if function["secrets"] and "SECRETS_REFRESH_MARKER" not in extra:
+            assert environment.pop("SECRETS_REFRESH_MARKER") == refresh_marker(function["secrets"], versions)
         assert not set(environment) - set(extra)  # nothing else
+
+
+@settings(max_examples=100, deadline=None)
+@given(manifests(), VERSIONS, st.sampled_from(CREDENTIALS), st.uuids().map(str))
+def test_a_new_secret_value_refreshes_exactly_the_functions_that_read_it(manifest, versions, credential, version):
+    before = release.plan_targets(manifest, None, secret_versions=versions)
+    after = release.plan_targets(manifest, None, secret_versions=dict(versions, **{credential: version}))
+    for old, new in zip(before, after):
+        reads = credential in manifest["functions"][old.logical]["secrets"]
+        assert (old.environment != new.environment) == (reads and versions.get(credential) != version)
+        assert new.package_path is None
 
 
 def test_secret_like_values_are_masked_but_arns_are_not():
@@ -215,3 +232,14 @@ def test_summary_lines_say_what_changed():
     assert release.summary_line("health", entry) == "health: version 3 -> 4 (code)"
     assert release.summary_line("a", {"changed": False, "previous_version": "4"}) == "a: version 4, unchanged"
     assert release.summary_line("a", {"error": "boom"}) == "a: FAILED: boom"
+
+
+def test_a_configuration_only_release_keeps_the_code_the_alias_serves():
+    manifest = {"environment": "t", "functions": {"a": {"function_name": "f", "alias": "live", "secrets": []}}, "secrets": {}}
+    target = release.plan_targets(manifest, None)[0]
+    outcome = release.decide(release.Outcome(target, release.Observed(True, True, "3", "abc=", {"X": "1"})))
+    assert not outcome.code_changed and outcome.config_changed and target.code_sha256 == "abc="
+    release.check_published_code(target, {"Version": "4", "CodeSha256": "abc="})
+    with pytest.raises(release.ReleaseError) as caught:
+        release.check_published_code(target, {"Version": "4", "CodeSha256": "other="})
+    assert "a rollback?" in caught.value.message
