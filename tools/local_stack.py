@@ -2,7 +2,14 @@
 
 The stack lives on loopback. Each service gets a free port, a pid file, a log file and a
 health wait; `stack.json` in the state directory tells the inventory, the tests and the
-benchmarks where everything is. Usage:
+benchmarks where everything is. The services, started in this order:
+
+* `moto`: local AWS (moto_server), `aws_endpoint_url` in stack.json;
+* `runtime`: the local API runtime (tools/local_runtime.py), `api_runtime_url` in stack.json:
+  answers HTTP requests as the API Gateway REST API in local AWS would, running the functions
+  (Node.js) its routes integrate with, which moto cannot run.
+
+Usage:
 
     local_stack.py [--state-dir DIR] start [--timeout SECONDS]
     local_stack.py [--state-dir DIR] status
@@ -188,7 +195,26 @@ class MotoService(Service):
         return {**super().describe(), "endpoint_url": self.endpoint_url}
 
 
-SERVICES = {"moto": MotoService}
+class RuntimeService(Service):
+    """The local API runtime: API Gateway and Lambda emulated from what local AWS holds."""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        script = REPO_ROOT / "tools" / "local_runtime.py"
+        return [sys.executable, str(script), "--state-dir", str(self.state_dir), "--port", str(self.port)]
+
+    def healthy(self) -> bool:
+        return http_ok(f"{self.url}/__runtime/health")
+
+    def describe(self) -> dict:
+        return {**super().describe(), "url": self.url}
+
+
+# In start order (stopped in reverse): the runtime reads local AWS's endpoint from stack.json.
+SERVICES = {"moto": MotoService, "runtime": RuntimeService}
 
 
 class LocalStack:
@@ -214,7 +240,7 @@ class LocalStack:
 
     def describe(self) -> dict:
         moto = self.services["moto"]
-        return {
+        info = {
             "state_dir": str(self.state_dir),
             "aws_endpoint_url": moto.endpoint_url,
             "aws_region": LOCAL_REGION,
@@ -224,6 +250,9 @@ class LocalStack:
             "terraform_lock_table": LOCK_TABLE,
             "services": {name: service.describe() for name, service in self.services.items()},
         }
+        if "runtime" in self.services:
+            info["api_runtime_url"] = self.services["runtime"].url
+        return info
 
     def _save(self) -> None:
         tmp = self.state_file.with_suffix(".tmp")
@@ -327,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, state in stack.start(args.timeout).items():
                 print(f"{name}: {state} ({stack.services[name].describe()})")
             print(f"local AWS endpoint: {stack.describe()['aws_endpoint_url']}")
+            if "api_runtime_url" in stack.describe():
+                print(f"local API: {stack.describe()['api_runtime_url']}")
             return 0
         if args.command == "status":
             states = stack.status()

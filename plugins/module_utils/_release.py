@@ -49,12 +49,32 @@ def new_record(environment, release_id, kind, time, git_revision=None, rolls_bac
 
 
 def merged(record, sections):
-    """The record with each given section replaced (sections not given are kept)."""
+    """The record with each given section replaced (sections not given are kept).
+
+    Functions released twice in one run (the backend phase, then the refresh after new secret
+    values) keep the version they had before the run and the one they have after it."""
     unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
         raise DeployError("unknown release record sections: %s" % ", ".join(unknown))
     result = dict(record)
     result.update(sections)
+    if record.get("functions") and "functions" in sections:
+        result["functions"] = merged_functions(record["functions"], sections["functions"])
+    return result
+
+
+def merged_functions(earlier, later):
+    result = dict(earlier)
+    for logical, entry in later.items():
+        first = earlier.get(logical)
+        if first is None:
+            result[logical] = entry
+            continue
+        combined = dict(entry, previous_version=first.get("previous_version"))
+        combined["changed"] = combined["previous_version"] != combined.get("new_version")
+        combined["code_changed"] = bool(first.get("code_changed") or entry.get("code_changed"))
+        combined["config_changed"] = bool(first.get("config_changed") or entry.get("config_changed"))
+        result[logical] = combined
     return result
 
 

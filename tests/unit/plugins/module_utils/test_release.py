@@ -75,3 +75,18 @@ def test_retention_keeps_the_versions_of_the_last_records():
 
 def test_order_is_by_id_and_duplicates_collapse():
     assert [item["id"] for item in records.ordered([ROLLBACK, FIRST, SECOND, FIRST])] == [FIRST["id"], SECOND["id"], ROLLBACK["id"]]
+
+
+def test_functions_released_twice_in_a_run_keep_the_version_before_the_run():
+    base = records.new_record("test", "20260101T000000Z-a", "deploy", "t")
+    backend = {"health": {"function_name": "p-health", "previous_version": "3", "new_version": "4", "changed": True,
+                          "code_changed": True, "config_changed": False},
+               "audit": {"function_name": "p-audit", "previous_version": "2", "new_version": "2", "changed": False}}
+    refresh = {"health": {"function_name": "p-health", "previous_version": "4", "new_version": "5", "changed": True,
+                          "code_changed": False, "config_changed": True}}
+    record = records.merged(records.merged(base, {"functions": backend}), {"functions": refresh})
+    assert record["functions"]["health"]["previous_version"] == "3"
+    assert record["functions"]["health"]["new_version"] == "5"
+    assert record["functions"]["health"]["code_changed"] and record["functions"]["health"]["config_changed"]
+    assert record["functions"]["audit"] == backend["audit"]
+    assert records.rollback_versions([record])[0] == {"health": "3"}
