@@ -125,3 +125,55 @@ def calls_table(title: str, calls: collections.Counter) -> str:
 
 def target(label: str, met: bool, figure: str) -> str:
     return "  [%s] %s (%s)" % ("met" if met else "NOT MET", label, figure)
+
+
+# S3, path-style (the local endpoint is an IP address, so botocore and the AWS CLI put the bucket
+# in the path): operation names for the S3 benchmarks.
+S3_BUCKET_QUERIES = [
+    ("GET", "list-type=2", "ListObjectsV2"), ("GET", "versions", "ListObjectVersions"),
+    ("GET", "versioning", "GetBucketVersioning"), ("PUT", "versioning", "PutBucketVersioning"),
+    ("GET", "location", "GetBucketLocation"), ("POST", "delete", "DeleteObjects"),
+]
+S3_OBJECT_QUERIES = [
+    ("PUT", "partNumber", "UploadPart"), ("POST", "uploads", "CreateMultipartUpload"),
+    ("POST", "uploadId", "CompleteMultipartUpload"), ("DELETE", "uploadId", "AbortMultipartUpload"),
+    ("GET", "tagging", "GetObjectTagging"), ("PUT", "tagging", "PutObjectTagging"),
+]
+S3_OBJECT_METHODS = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}
+S3_BUCKET_METHODS = {"GET": "ListObjects", "HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}
+
+
+def s3_operation(method: str, path: str) -> str:
+    """`s3:<Operation>` of a path-style S3 request line (a CopyObject is counted as PutObject: the
+    log has no headers); `s3:other:<METHOD>` for what is not mapped."""
+    if path.startswith("/moto-api"):
+        return "moto-api"
+    resource, _sep, query = path.partition("?")
+    items = [item for item in query.split("&") if item]
+    params = set(items) | {item.split("=", 1)[0] for item in items}  # "list-type=2" and "uploadId"
+    parts = resource.lstrip("/").split("/", 1)
+    if not parts[0]:
+        return "s3:ListBuckets" if method == "GET" else "s3:other:%s" % method
+    on_object = len(parts) == 2 and parts[1] != ""
+    for route_method, param, name in S3_OBJECT_QUERIES if on_object else S3_BUCKET_QUERIES:
+        if method == route_method and param in params:
+            return "s3:" + name
+    name = (S3_OBJECT_METHODS if on_object else S3_BUCKET_METHODS).get(method)
+    return "s3:" + name if name else "s3:other:%s" % method
+
+
+def s3_bucket(path: str) -> str:
+    """The bucket of a path-style S3 request ('' for the service or moto's own API)."""
+    if path.startswith("/moto-api"):
+        return ""
+    return path.partition("?")[0].lstrip("/").split("/", 1)[0]
+
+
+def s3_calls_since(bench: Bench, offset: int, bucket: str = None) -> collections.Counter:
+    """S3 calls by operation in the request log after `offset` (a `bench.mark()`), all buckets or one."""
+    with bench.log.open("rb") as stream:
+        stream.seek(offset)
+        text = ANSI.sub("", stream.read().decode("utf-8", "replace"))
+    return collections.Counter(
+        s3_operation(method, path) for method, path in REQUEST.findall(text) if bucket is None or s3_bucket(path) == bucket
+    )
