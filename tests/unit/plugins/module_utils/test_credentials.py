@@ -506,3 +506,18 @@ def test_the_tool_never_overwrites_values_or_encrypted_files(tmp_path):
 def test_the_tool_needs_an_environment_or_an_action():
     assert run_tool().returncode == 2
     assert run_tool("Bad_Env").returncode == 2
+
+
+def test_the_example_infrastructure_creates_a_secret_for_every_catalogued_credential():
+    """The example's Terraform default lists the same providers, groups and fields as the catalogue."""
+    import re  # pylint: disable=import-outside-toplevel
+
+    variables = (Path(__file__).resolve().parents[4] / "examples" / "trading-app" / "infra" / "variables.tf").read_text()
+    block = variables.split('variable "credentials"', 1)[1].split("default = {", 1)[1].split("\n  }", 1)[0]
+    entries = re.findall(r'(\w+)\s*=\s*\{ group = "(\w+)", fields = \[([^\]]*)\] \}', block)
+    infra = {name: (group, [field.strip().strip('"') for field in fields.split(",")]) for name, group, fields in entries}
+    catalogue = {
+        name: (credentials.SECRET_GROUPS[entry.kind], [field.name for field in entry.fields])
+        for name, entry in credentials.CATALOGUE.items()
+    }
+    assert infra == catalogue
