@@ -1148,7 +1148,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         try:
             status, headers, data, answered = self.runtime.handle(
                 self.command, split.path or "/", split.query, list(self.headers.items()), body, self.client_address[0])
-        except Exception:  # pylint: disable=broad-except - a fault of this server: answer, log, go on
+        # A fault of this server: answer, log, go on.
+        except Exception:  # pylint: disable=broad-except
             LOG.exception("%s %s failed in the runtime", self.command, self.path)
             status, answered, data = 500, "runtime-fault", json.dumps(GATEWAY_ERROR).encode("utf-8")
             headers = [("Content-Type", "application/json"), ("x-acinaces-runtime-error", "runtime-fault")]
