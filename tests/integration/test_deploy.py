@@ -45,7 +45,7 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     run = deployed["run"].assert_ok()
     assert "Traceback" not in run.output
     assert phase_table(run.output) == {
-        "infrastructure": "ok", "backend": "ok", "secrets": "empty",
+        "infrastructure": "ok", "backend": "ok", "secrets": "ok",
         "frontend": "ok", "validation": "empty", "docs": "empty",
     }
     manifest = json.loads((deployed["output"] / "manifest.json").read_text())
