@@ -49,13 +49,14 @@ def new_record(environment, release_id, kind, time, git_revision=None, rolls_bac
 
 
 def merged(record, sections):
-    """The record with each given section replaced (sections not given are kept).
+    """The record with each given section replaced (sections not given, or given empty, are kept).
 
     Functions released twice in one run (the backend phase, then the refresh after new secret
     values) keep the version they had before the run and the one they have after it."""
     unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
         raise DeployError("unknown release record sections: %s" % ", ".join(unknown))
+    sections = {name: value for name, value in sections.items() if value not in (None, {}, [])}
     result = dict(record)
     result.update(sections)
     if record.get("functions") and "functions" in sections:

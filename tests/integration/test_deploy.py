@@ -240,6 +240,44 @@ def test_a_stage_without_a_manifest_says_what_to_run(stack, tmp_path):
     assert "ansible-playbook deploy.yml --tags infrastructure" in run.output
 
 
+def test_an_environment_requiring_approval_changes_no_function_without_it(stack, deployed):
+    manifest = json.loads((deployed["output"] / "manifest.json").read_text())
+    lam = stack.client("lambda")
+
+    def served():
+        return {
+            logical: lam.get_alias(FunctionName=function["function_name"], Name="live")["FunctionVersion"]
+            for logical, function in manifest["functions"].items()
+        }
+
+    before = served()
+    # The infrastructure has nothing to change: the backend's change is the first, and is gated.
+    gated = dict(
+        deployed["overrides"], deploy_require_manual_approval=True,
+        deploy_function_environment={
+            "AWS_ENDPOINT_URL": stack.info["aws_endpoint_url"], "ALLOWED_ORIGIN": "https://local.acinaces.test",
+            "APPROVAL_PROBE": "1",
+        },
+    )
+    refused = stack.playbook("deploy.yml", "--tags", "infrastructure,backend", extra_vars=gated)
+    assert refused.rc != 0
+    assert "Not approved: local requires a manual approval before its backend changes" in refused.output
+    assert "Nothing was changed" in refused.output
+    assert served() == before
+
+    approved = stack.playbook("deploy.yml", "--tags", "backend", extra_vars=dict(gated, approve="carol")).assert_ok()
+    assert "Not approved" not in approved.output
+    after = served()
+    assert all(after[logical] != before[logical] for logical in before)
+    approval = json.loads((deployed["output"] / "approval.json").read_text())
+    assert approval["approver"] == "carol" and approval["method"] == "variable" and approval["scope"] == "its backend"
+    record = json.loads((deployed["output"] / "releases" / ("%s.json" % approval["release_id"])).read_text())
+    assert record["approval"]["approver"] == "carol"
+
+    # Nothing left to change: nothing to approve.
+    stack.playbook("deploy.yml", "--tags", "backend", extra_vars=gated).assert_ok()
+
+
 def test_terraform_destroy_removes_everything(stack, deployed):
     manifest = json.loads((deployed["output"] / "manifest.json").read_text())
     info = stack.info

@@ -67,6 +67,14 @@ def test_sections_merge_and_unknown_ones_are_refused():
         records.new_record("test", "yesterday", "deploy", "t")
 
 
+def test_an_empty_section_keeps_what_the_record_has():
+    base = records.new_record("test", "20260101T000000Z-a", "deploy", "2026-01-01T00:00:00Z", "abc")
+    approved = records.merged(base, {"approval": {"approver": "alice"}, "functions": {"a": 1}})
+    later = records.merged(approved, {"approval": {}, "frontend": {"objects": []}})
+    assert later["approval"] == {"approver": "alice"} and later["functions"] == {"a": 1}
+    assert "approval" not in records.merged(base, {"approval": {}})
+
+
 def test_retention_keeps_the_versions_of_the_last_records():
     keep = records.versions_to_keep([FIRST, SECOND, ROLLBACK], 2)
     assert keep == {"p-health": {"2", "3"}, "p-audit": {"2"}}
