@@ -28,7 +28,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from conftest import REPO_ROOT, VENV_BIN
-from local_stack import API_DOMAIN, FRONTEND_BUCKET, LOCAL_DOMAIN, dns_query, edge_request, ensure_tls
+from local_stack import (
+    API_DOMAIN, FRONTEND_BUCKET, LOCAL_DOMAIN, StackError, dns_query, edge_request, ensure_tls, issue_certificate,
+)
 
 STACK = [str(VENV_BIN / "python"), str(REPO_ROOT / "tools" / "local_stack.py")]
 REGION = "us-east-1"
@@ -88,6 +90,20 @@ def test_redis_answers_on_its_port_without_persistence(edge):
     assert redis_command(int(port), "GET", "edge-test") == b"$2\r\n42\r\n"
     assert redis_command(int(port), "CONFIG", "GET", "save") == b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n"
     assert redis_command(int(port), "CONFIG", "GET", "appendonly") == b"*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"
+
+
+def test_a_stopped_redis_comes_back_on_the_same_endpoint_at_start(edge):
+    """The fault a test injects: Redis down until the next start, which keeps its endpoint."""
+    local = edge["stack"].stack
+    endpoint = edge["info"]["redis_endpoint"]
+    port = int(endpoint.split(":")[1])
+    assert local.services["redis"].stop()
+    with pytest.raises(OSError):
+        redis_command(port, "PING")
+    assert local.status()["redis"] == "stopped"
+    assert local.start()["redis"] == "started"
+    assert local.describe()["redis_endpoint"] == endpoint
+    assert redis_command(port, "PING") == b"+PONG\r\n"
 
 
 # --------------------------------------------------------------------------- TLS and the edge
@@ -318,12 +334,91 @@ def test_sync_dns_answers_the_hosted_zone_with_the_edge(edge):
     assert dns_query("example.com", port)[0] in ("NXDOMAIN", "REFUSED")
     # A deleted record stops resolving at the next sync (the function other code calls).
     change("DELETE", "plain." + LOCAL_DOMAIN, "A", TTL=60, ResourceRecords=[{"Value": "203.0.113.7"}])
+    assert dns_query("plain." + LOCAL_DOMAIN, port)[1] == ["127.0.0.1"]  # until the next sync
     names = edge["stack"].stack.sync_dns()
     assert "plain." + LOCAL_DOMAIN not in names and LOCAL_DOMAIN in names
-    deadline = time.monotonic() + 5
-    while dns_query("plain." + LOCAL_DOMAIN, port)[1] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert dns_query("plain." + LOCAL_DOMAIN, port)[0] in ("NXDOMAIN", "REFUSED")
+    # The sync returns once dnsmasq answers from the new file: no wait on the caller's side.
+    assert dns_query("plain." + LOCAL_DOMAIN, port)[0] == "NXDOMAIN"
+    assert dns_query(LOCAL_DOMAIN, port) == ("NOERROR", ["127.0.0.1"])
+    # What the deploy of `local` runs: a sync that finds nothing new says so.
+    again = stack_cli(edge["stack"].stack.state_dir, "sync-dns", "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"names": names, "changed": False, "hosts_file": edge["info"]["dns"]["hosts_file"]}
+    change("CREATE", "new." + LOCAL_DOMAIN, "A", TTL=60, ResourceRecords=[{"Value": "203.0.113.8"}])
+    added = json.loads(stack_cli(edge["stack"].stack.state_dir, "sync-dns", "--json").stdout)
+    assert added["changed"] and "new." + LOCAL_DOMAIN in added["names"]
+    assert dns_query("new." + LOCAL_DOMAIN, port) == ("NOERROR", ["127.0.0.1"])
+
+
+# --------------------------------------------------------------------------- the certificate in ACM, swapped
+
+
+def served_fingerprint(edge_info, name=LOCAL_DOMAIN):
+    context = ssl._create_unverified_context()  # what is served, valid or not
+    with socket.create_connection(("127.0.0.1", edge_info["port"]), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=name) as tls:
+            return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True)).fingerprint(hashes.SHA256())
+
+
+def verify_error(edge_info, name=LOCAL_DOMAIN):
+    """The reason the stack's CA refuses what the edge serves for `name`, None when it accepts it."""
+    context = ssl.create_default_context(cafile=edge_info["ca"])
+    with socket.create_connection(("127.0.0.1", edge_info["port"]), timeout=5) as raw:
+        try:
+            with context.wrap_socket(raw, server_hostname=name):
+                return None
+        except ssl.SSLCertVerificationError as error:
+            return error.verify_message
+
+
+def test_the_certificate_is_in_local_acm_and_renewed_under_the_same_arn(edge):
+    local = edge["stack"].stack
+    acm = edge["stack"].client("acm")
+    arn = local.describe()["tls"]["certificate_arn"]
+    cert_file = Path(local.tls["cert"])
+    stored = acm.get_certificate(CertificateArn=arn)
+    assert stored["Certificate"].strip() == cert_file.read_text().strip()
+    assert Path(local.tls["ca"]).read_text().strip() in stored["CertificateChain"]  # (moto puts the leaf first)
+    described = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    assert described["Status"] == "ISSUED" and described["Type"] == "IMPORTED"
+    assert described["DomainName"] == LOCAL_DOMAIN and set(described["SubjectAlternativeNames"]) >= {LOCAL_DOMAIN, API_DOMAIN}
+    # A certificate 20 days from its end is renewed at the next start: the edge serves the new
+    # one and ACM holds it under the same ARN.
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=20)
+    expiring = issue_certificate(local.state_dir, local.state_dir / "expiring", not_after=soon)
+    os.replace(expiring["cert"], local.tls["cert"])
+    os.replace(expiring["key"], local.tls["key"])
+    states = local.start()
+    assert set(states.values()) == {"running"}
+    renewed = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    assert renewed.not_valid_after_utc > soon + datetime.timedelta(days=300)
+    assert served_fingerprint(edge) == renewed.fingerprint(hashes.SHA256())
+    assert local.describe()["tls"]["certificate_arn"] == arn
+    assert acm.get_certificate(CertificateArn=arn)["Certificate"].strip() == cert_file.read_text().strip()
+    assert verify_error(edge) is None
+
+
+def test_a_swapped_certificate_is_served_until_restored(edge):
+    local = edge["stack"].stack
+    now = datetime.datetime.now(datetime.timezone.utc)
+    expired = issue_certificate(local.state_dir, local.state_dir / "faults" / "expired",
+                                not_before=now - datetime.timedelta(days=30), not_after=now - datetime.timedelta(days=1))
+    other = issue_certificate(local.state_dir, local.state_dir / "faults" / "other", names=("other.example",))
+    assert local.edge_certificate(expired["cert"], expired["key"]) == expired
+    assert json.loads(local.state_file.read_text())["edge"]["cert"] == expired["cert"]
+    assert verify_error(edge) == "certificate has expired"
+    assert local.status()["edge"] == "running"  # a bad certificate is a fault, not a dead edge
+    swapped = stack_cli(local.state_dir, "edge-certificate", "--cert", other["cert"], "--key", other["key"])
+    assert swapped.returncode == 0, swapped.stderr
+    assert "Hostname mismatch" in verify_error(edge, API_DOMAIN)
+    # A key of another certificate: refused, the current one stays served.
+    with pytest.raises(StackError):
+        local.edge_certificate(other["cert"], expired["key"])
+    assert served_fingerprint(edge) == x509.load_pem_x509_certificate(Path(other["cert"]).read_bytes()).fingerprint(hashes.SHA256())
+    restored = stack_cli(local.state_dir, "edge-certificate", "--restore")
+    assert restored.returncode == 0, restored.stderr
+    assert verify_error(edge) is None and verify_error(edge, API_DOMAIN) is None
+    assert json.loads(local.state_file.read_text())["edge"]["cert"] == local.tls["cert"]
 
 
 # --------------------------------------------------------------------------- lifecycle
