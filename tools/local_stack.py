@@ -62,14 +62,20 @@ import os
 import sys
 from pathlib import Path
 
-from local_edge import (  # noqa: F401 - the tests and tools take these names from here
+from local_edge import (
     EDGE_ADDRESS, FRONTEND_BUCKET, DnsService, EdgeService, RedisService, dns_query, edge_request, hosted_zone_names,
+    unverified_context,
 )
-from local_services import (  # noqa: F401
+from local_services import (
     LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, REPO_ROOT, Service, StackError, http_ok,
 )
-from local_tls import API_DOMAIN, LOCAL_DOMAIN, ensure_tls, issue_certificate  # noqa: F401
+from local_tls import API_DOMAIN, LOCAL_DOMAIN, ensure_tls, issue_certificate
 
+# What the tests, benchmarks and tools take from here (some names live in the sibling modules).
+__all__ = [
+    "API_DOMAIN", "EDGE_ADDRESS", "FRONTEND_BUCKET", "LOCAL_DOMAIN", "LocalStack", "MotoService", "SERVICES",
+    "StackError", "dns_query", "edge_request", "ensure_tls", "issue_certificate", "unverified_context",
+]
 STATE_FILE = "stack.json"
 # The Terraform state backend of the local environment, created when the stack starts
 # (test and production have theirs created once by the platform team).
@@ -202,7 +208,8 @@ class LocalStack:
         return result
 
     def aws_client(self, service: str):
-        import boto3  # pylint: disable=import-outside-toplevel  # status and stop stay without it
+        # Imported here: status and stop stay without boto3.
+        import boto3  # pylint: disable=import-outside-toplevel
 
         info = self.describe()
         return boto3.client(

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from conftest import REPO_ROOT, VENV_BIN
 from local_stack import (
     API_DOMAIN, FRONTEND_BUCKET, LOCAL_DOMAIN, StackError, dns_query, edge_request, ensure_tls, issue_certificate,
+    unverified_context,
 )
 
 STACK = [str(VENV_BIN / "python"), str(REPO_ROOT / "tools" / "local_stack.py")]
@@ -354,7 +355,7 @@ def test_sync_dns_answers_the_hosted_zone_with_the_edge(edge):
 
 
 def served_fingerprint(edge_info, name=LOCAL_DOMAIN):
-    context = ssl._create_unverified_context()  # what is served, valid or not
+    context = unverified_context()  # what is served, valid or not
     with socket.create_connection(("127.0.0.1", edge_info["port"]), timeout=5) as raw:
         with context.wrap_socket(raw, server_hostname=name) as tls:
             return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True)).fingerprint(hashes.SHA256())
