@@ -24,6 +24,7 @@ test: test-deps
 	tools/run-tests
 
 deps: $(VENV)/.deps-local $(COLLECTION_LINK)
+	tools/install-system-packages
 test-deps: $(VENV)/.deps-test $(COLLECTION_LINK)
 
 $(BIN)/python:

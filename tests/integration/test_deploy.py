@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from conftest import REPO_ROOT
+from local_stack import dns_query, edge_request
 from ansible_collections.acinaces.deploy.plugins.module_utils import _s3_headers as header_rules
 
 INFRA = REPO_ROOT / "examples" / "trading-app" / "infra"
@@ -78,7 +79,8 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     copy = s3.get_object(Bucket=manifest["buckets"]["deployment"], Key="manifests/local/manifest.json")
     assert json.loads(copy["Body"].read()) == manifest
     summary = (deployed["output"] / "terraform" / "plan-summary.txt").read_text()
-    assert summary.startswith("Plan: 180 to add, 0 to change, 0 to destroy")
+    # 180 on AWS; locally the stack's certificate is used, none requested (4 modules fewer).
+    assert summary.startswith("Plan: 168 to add, 0 to change, 0 to destroy")
     assert '  +   create   module.buckets["frontend"].terraform_data.converge' in summary.splitlines()
 
 
@@ -134,6 +136,32 @@ def test_every_frontend_object_has_the_headers_of_the_rules(stack, deployed):
     config = (FRONTEND / ".env.production.local").read_text()
     assert "NEXT_PUBLIC_API_URL=https://%s\n" % manifest["api"]["domain"] in config
     assert "NEXT_PUBLIC_FEATURE_LIVE_TRADING=false" in config
+
+
+def test_the_local_edge_serves_the_deployed_environment(stack, deployed):
+    """The domains resolve through the stack's DNS to its edge, which serves the export and the
+    API with the certificate CloudFront and the API domain of local AWS name."""
+    manifest = json.loads((deployed["output"] / "manifest.json").read_text())
+    info = stack.stack.describe()
+    arn = info["tls"]["certificate_arn"]
+    assert manifest["certificates"] == {"frontend": arn, "api": arn}
+    distribution = stack.client("cloudfront").get_distribution(Id=manifest["cloudfront"]["distribution_id"])
+    assert distribution["Distribution"]["DistributionConfig"]["ViewerCertificate"]["ACMCertificateArn"] == arn
+    assert stack.client("apigateway").get_domain_name(domainName=manifest["api"]["domain"])["regionalCertificateArn"] == arn
+    assert manifest["redis"]["endpoint"] == info["redis_endpoint"]
+    for name in (manifest["dns"]["frontend_domain"], manifest["api"]["domain"]):
+        assert dns_query(name, info["dns"]["port"]) == ("NOERROR", [info["edge"]["address"]]), name
+    port, ca = info["edge"]["https_port"], info["tls"]["ca"]
+    status, headers, body = edge_request(port, manifest["dns"]["frontend_domain"], "/", ca_file=ca)
+    index = s3_object(stack, manifest["buckets"]["frontend"], "index.html")
+    assert (status, body) == (200, (FRONTEND / "out" / "index.html").read_bytes())
+    assert headers["Content-Type"] == index["ContentType"] and headers["Cache-Control"] == index["CacheControl"]
+    status, headers, body = edge_request(port, manifest["api"]["domain"], "/health", ca_file=ca)
+    assert status == 200 and json.loads(body)["checks"]["redis"] == "ok"
+
+
+def s3_object(stack, bucket, key):
+    return stack.client("s3").get_object(Bucket=bucket, Key=key)
 
 
 def test_a_second_run_changes_nothing(stack, deployed):
@@ -297,6 +325,7 @@ def test_terraform_destroy_removes_everything(stack, deployed):
             "variables": {
                 "environment": "local", "region": "us-east-1",
                 "domain": "local.acinaces.test", "api_domain": "api.local.acinaces.test",
+                "existing_certificate_arns": manifest["certificates"], "redis_endpoint": info["redis_endpoint"],
             },
             "aws_environment": stack.stack.environment(),
         },
@@ -314,6 +343,12 @@ def test_terraform_destroy_removes_everything(stack, deployed):
     assert not set(manifest["dynamodb_tables"].values()) & tables
     secrets = {secret["ARN"] for secret in stack.client("secretsmanager").list_secrets()["SecretList"]}
     assert not set(manifest["secrets"].values()) & secrets
+    # The stack's certificate is not the infrastructure's to delete; its names stop resolving
+    # at the next DNS sync.
+    acm = stack.client("acm")
+    assert acm.describe_certificate(CertificateArn=manifest["certificates"]["api"])["Certificate"]["Status"] == "ISSUED"
+    assert stack.stack.sync_dns() == []
+    assert dns_query(manifest["api"]["domain"], stack.info["dns"]["port"])[0] == "NXDOMAIN"
 
 
 def test_check_mode_on_a_fresh_environment_plans_everything_and_creates_nothing(stack, tmp_path):

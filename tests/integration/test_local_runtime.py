@@ -376,6 +376,7 @@ def test_code_moto_cannot_give_back_is_a_clear_500(app):
 
 
 STACK = [str(VENV_BIN / "python"), str(REPO_ROOT / "tools" / "local_stack.py")]
+SERVICES = ["moto", "redis", "runtime", "edge", "dns"]  # in start order
 
 
 def stack_cli(state_dir, *args):
@@ -387,8 +388,8 @@ def test_the_stack_starts_and_stops_the_runtime(tmp_path):
     started = stack_cli(tmp_path, "start")
     assert started.returncode == 0, started.stderr
     try:
-        lines = started.stdout.splitlines()
-        assert lines[0].startswith("moto: started") and lines[1].startswith("runtime: started")
+        states = dict(line.split(" ", 2)[:2] for line in started.stdout.splitlines()[:len(SERVICES)])
+        assert states == {name + ":": "started" for name in SERVICES}
         info = json.loads((tmp_path / "stack.json").read_text())
         runtime = info["services"]["runtime"]
         assert info["api_runtime_url"] == runtime["url"] == "http://127.0.0.1:%d" % runtime["port"]
@@ -397,10 +398,10 @@ def test_the_stack_starts_and_stops_the_runtime(tmp_path):
         status, dummy, body = Api(info["api_runtime_url"]).json("GET", "/__runtime/health")
         assert status == 200 and body["aws_endpoint_url"] == info["aws_endpoint_url"]
         status = stack_cli(tmp_path, "status")
-        assert status.returncode == 0 and status.stdout.splitlines() == ["moto: running", "runtime: running"]
+        assert status.returncode == 0 and status.stdout.splitlines() == ["%s: running" % name for name in SERVICES]
     finally:
         stopped = stack_cli(tmp_path, "stop")
-    assert stopped.returncode == 0 and stopped.stdout.splitlines() == ["runtime: stopped", "moto: stopped"]
+    assert stopped.returncode == 0 and stopped.stdout.splitlines() == ["%s: stopped" % name for name in reversed(SERVICES)]
     assert not (tmp_path / "runtime.pid").exists()
     with pytest.raises(OSError):
         Api(info["api_runtime_url"]).call("GET", "/__runtime/health", timeout=2)

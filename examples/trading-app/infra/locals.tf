@@ -38,6 +38,9 @@ locals {
     api      = { domain_name = var.api_domain, region = var.region }
   }
 
+  # The certificates this project requests or imports: those not given as existing ARNs.
+  managed_certificates = { for key, c in local.certificates : key => c if !contains(keys(var.existing_certificate_arns), key) }
+
   certificate_imports = {
     for key, files in var.certificate_imports : key => {
       certificate_file = files.certificate_file

@@ -223,7 +223,7 @@ module "hosted_zone" {
 
 module "certificates" {
   source   = "./modules/aws_resource"
-  for_each = local.certificates
+  for_each = local.managed_certificates
 
   kind   = "acm_certificate"
   name   = "${local.name_prefix}-${each.key}"
@@ -238,7 +238,7 @@ module "certificates" {
 
 module "validation_records" {
   source   = "./modules/aws_resource"
-  for_each = { for key, c in local.certificates : key => c if !contains(keys(var.certificate_imports), key) }
+  for_each = { for key, c in local.managed_certificates : key => c if !contains(keys(var.certificate_imports), key) }
 
   kind   = "route53_record"
   name   = "${trimsuffix(module.certificates[each.key].attributes.validation_records[0].name, ".")} ${module.certificates[each.key].attributes.validation_records[0].type}"
@@ -251,6 +251,8 @@ module "validation_records" {
   }
 }
 
+# Every certificate CloudFront and the API domain use, requested, imported or existing, is
+# ISSUED before they name it.
 module "certificate_validations" {
   source   = "./modules/aws_resource"
   for_each = local.certificates
@@ -260,7 +262,7 @@ module "certificate_validations" {
   region = each.value.region
   python = var.python
   spec = {
-    certificate_arn    = module.certificates[each.key].attributes.certificate_arn
+    certificate_arn    = try(var.existing_certificate_arns[each.key], module.certificates[each.key].attributes.certificate_arn)
     validation_records = try([module.validation_records[each.key].attributes.fqdn], [])
     timeout_seconds    = 2700
   }

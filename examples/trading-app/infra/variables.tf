@@ -159,6 +159,27 @@ variable "handlers" {
   }
 }
 
+variable "existing_certificate_arns" {
+  description = <<-EOT
+    Optional: use a certificate that exists in ACM (managed outside this project, e.g. the one
+    the local stack imports for its edge) instead of requesting or importing one. Key
+    "frontend" (a certificate in us-east-1) or "api" => its ARN; it must be ISSUED. Takes
+    precedence over certificate_imports. Empty by default: the certificates are requested.
+  EOT
+  type    = map(string)
+  default = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.existing_certificate_arns) : contains(["frontend", "api"], k)])
+    error_message = "existing_certificate_arns: keys are \"frontend\" and \"api\"."
+  }
+
+  validation {
+    condition     = alltrue([for arn in values(var.existing_certificate_arns) : can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", arn))])
+    error_message = "existing_certificate_arns: each value is an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)."
+  }
+}
+
 variable "certificate_imports" {
   description = <<-EOT
     Optional: import a certificate into ACM instead of requesting one with DNS validation.
