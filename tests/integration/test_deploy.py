@@ -78,7 +78,7 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     copy = s3.get_object(Bucket=manifest["buckets"]["deployment"], Key="manifests/local/manifest.json")
     assert json.loads(copy["Body"].read()) == manifest
     summary = (deployed["output"] / "terraform" / "plan-summary.txt").read_text()
-    assert summary.startswith("Plan: 180 to add, 0 to change, 0 to destroy")
+    assert summary.startswith("Plan: 183 to add, 0 to change, 0 to destroy")
     assert '  +   create   module.buckets["frontend"].terraform_data.converge' in summary.splitlines()
 
 
@@ -296,7 +296,7 @@ def test_check_mode_on_a_fresh_environment_plans_everything_and_creates_nothing(
         },
     }
     run = stack.playbook("deploy.yml", extra_vars=extra, check=True).assert_ok()
-    assert "Plan: 180 to add, 0 to change, 0 to destroy" in run.output
+    assert "Plan: 183 to add, 0 to change, 0 to destroy" in run.output
     assert "so the manifest is captured" in run.output
     assert run.changed == 2  # the output folder to create, and the plan with changes to apply
     functions = [f["FunctionName"] for f in stack.client("lambda").list_functions()["Functions"]]
