@@ -79,6 +79,8 @@ def browser_findings(events):
     """The problems a page's navigation had: failed requests, HTTP errors, console errors."""
     problems = []
     for event in events:
+        if event["type"] == "requestfailed" and "ERR_ABORTED" in event.get("error", ""):
+            continue  # cancelled by the page itself (a prefetch the navigation made moot), not failed
         if event["type"] == "requestfailed":
             problems.append("request failed: %s %s (%s)" % (event.get("method", "GET"), event["url"], event.get("error", "")))
         elif event["type"] == "response" and event.get("status", 0) >= 400:

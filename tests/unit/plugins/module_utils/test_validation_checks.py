@@ -216,6 +216,7 @@ def test_browser_findings_and_switches():
         {"type": "response", "url": "https://a/", "status": 200},
         {"type": "response", "url": "https://a/x.js", "status": 404},
         {"type": "requestfailed", "url": "https://api/h", "method": "GET", "error": "net::ERR_CONNECTION_REFUSED"},
+        {"type": "requestfailed", "url": "https://a/p", "method": "HEAD", "error": "net::ERR_ABORTED"},
         {"type": "console", "level": "warning", "text": "meh"},
         {"type": "console", "level": "error", "text": "boom"},
         {"type": "pageerror", "text": "TypeError: x"},
