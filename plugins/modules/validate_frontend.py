@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: validate_frontend
-short_description: Check the frontend: CloudFront, HTTPS, assets, redirect, and a real browser
+short_description: Check the frontend (CloudFront, HTTPS, assets, redirect) and navigate it in a real browser
 version_added: 0.2.0
 description:
   - The CloudFront distribution of the manifest is enabled.

@@ -17,8 +17,8 @@ description:
     it back from an SQS queue subscribed to the topic (O(alert_queue), else the manifest's
     C(monitoring.alert_queue), else the topic's SQS subscription); without such a queue the
     check is skipped with that cause.
-  - X-Ray has traces of the last O(xray_window_minutes) minutes (without any: failed when
-    O(xray_required), else skipped).
+  - X-Ray has traces of the last O(xray_window_minutes) minutes; without any, the check fails
+    with O(xray_required) and is skipped otherwise.
   - The log group of every function has an entry of the last O(logs_window_minutes) minutes.
 options:
   manifest:

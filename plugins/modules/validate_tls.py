@@ -10,7 +10,7 @@ module: validate_tls
 short_description: Check the certificates in ACM, where they are used, and what each domain serves
 version_added: 0.2.0
 description:
-  - For every certificate of the manifest (C(certificates)): ISSUED in ACM, and its expiry more
+  - Every certificate of the manifest (C(certificates)) is ISSUED in ACM, and its expiry more
     than O(min_days) days away.
   - The CloudFront distribution's viewer certificate is the C(frontend) certificate; the API's
     custom domain uses the C(api) certificate.
