@@ -105,6 +105,7 @@ SCALAR_FIELDS = tuple(Field(*spec) for spec in (
     ("redis.endpoint", "redis_endpoint", True, is_host_port),
     ("timestream.database", "timestream_database", True, is_name),
     ("monitoring.xray_group", "xray_group", False, is_name),
+    ("monitoring.alert_queue", "alert_queue_url", False, _pattern(re.compile(r"^https?://\S+$"), "an SQS queue URL")),
 ))
 MAP_FIELDS = tuple(Field(*spec) for spec in (
     ("certificates", "certificate_arns", True, _arn("acm"), ("frontend", "api")),

@@ -79,8 +79,9 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     copy = s3.get_object(Bucket=manifest["buckets"]["deployment"], Key="manifests/local/manifest.json")
     assert json.loads(copy["Body"].read()) == manifest
     summary = (deployed["output"] / "terraform" / "plan-summary.txt").read_text()
-    # 180 on AWS; locally the stack's certificate is used, none requested (4 modules fewer).
-    assert summary.startswith("Plan: 168 to add, 0 to change, 0 to destroy")
+    # 180 on AWS; locally the stack's certificate is used, none requested (4 modules fewer),
+    # and an SQS queue audits the alerts topic (3 resources more).
+    assert summary.startswith("Plan: 171 to add, 0 to change, 0 to destroy")
     assert '  +   create   module.buckets["frontend"].terraform_data.converge' in summary.splitlines()
 
 

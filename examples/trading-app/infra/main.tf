@@ -343,7 +343,26 @@ module "sns_topics" {
   name   = "${local.name_prefix}-${each.key}"
   region = var.region
   python = var.python
-  spec   = { subscriptions = [var.alert_subscription], tags = local.tags }
+  spec = {
+    subscriptions = concat(
+      [var.alert_subscription],
+      [for q in module.alert_queues : { protocol = "sqs", endpoint = q.attributes.queue_arn }],
+    )
+    tags = local.tags
+  }
+}
+
+# An SQS queue subscribed to the alerts topic (var.alert_audit_queue): the validation reads its
+# test alert back from it, proving delivery.
+module "alert_queues" {
+  source   = "./modules/aws_resource"
+  for_each = var.alert_audit_queue ? toset(["alerts"]) : toset([])
+
+  kind   = "sqs_queue"
+  name   = "${local.name_prefix}-${each.key}-audit"
+  region = var.region
+  python = var.python
+  spec   = { allow_topic = "${local.name_prefix}-${each.key}", tags = local.tags }
 }
 
 locals {

@@ -133,6 +133,11 @@ output "log_groups" {
   value       = { for key, g in module.log_groups : key => g.attributes.log_group_name }
 }
 
+output "alert_queue_url" {
+  description = "URL of the SQS queue subscribed to the alerts topic (null without var.alert_audit_queue)."
+  value       = try(module.alert_queues["alerts"].attributes.queue_url, null)
+}
+
 output "xray_group" {
   value = module.xray_groups["api"].attributes.group_name
 }

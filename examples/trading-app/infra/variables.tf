@@ -64,6 +64,12 @@ variable "alert_subscription" {
   }
 }
 
+variable "alert_audit_queue" {
+  description = "Subscribe an SQS queue <name_prefix>-alerts-audit to the alerts topic, where the validation reads its test alert back."
+  type        = bool
+  default     = false
+}
+
 variable "lambda_runtime" {
   description = "Runtime of every Lambda function."
   type        = string

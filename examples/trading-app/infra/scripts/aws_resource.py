@@ -1134,6 +1134,37 @@ def delete_sns_topic(ctx: Context) -> None:
         ctx.log("deleted (with its subscriptions)")
 
 
+# --------------------------------------------------------------------------- SQS
+
+
+def ensure_sqs_queue(ctx: Context) -> dict[str, Any]:
+    """A queue that the SNS topic `allow_topic` (a name, same account and region) may send to."""
+    sqs = ctx.client("sqs")
+    url = sqs.create_queue(QueueName=ctx.name, tags=ctx.tags)["QueueUrl"]  # idempotent for the same attributes
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = ctx.spec.get("allow_topic")
+    if topic:
+        partition, region, account = arn.split(":")[1], arn.split(":")[3], arn.split(":")[4]
+        topic_arn = f"arn:{partition}:sns:{region}:{account}:{topic}"
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "AllowTopic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage", "Resource": arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }],
+        }
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy, sort_keys=True)})
+    return {"queue_name": ctx.name, "queue_url": url, "queue_arn": arn}
+
+
+def delete_sqs_queue(ctx: Context) -> None:
+    sqs = ctx.client("sqs")
+    url = call_or_none(sqs.get_queue_url, ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"), QueueName=ctx.name)
+    if url is not None:
+        sqs.delete_queue(QueueUrl=url["QueueUrl"])
+        ctx.log("deleted")
+
+
 # --------------------------------------------------------------------------- CloudWatch alarms and dashboards
 
 
@@ -1277,6 +1308,7 @@ KINDS: dict[str, Kind] = {
     "route53_record": Kind(ensure_route53_record, delete_route53_record),
     "cloudfront_distribution": Kind(ensure_cloudfront_distribution, delete_cloudfront_distribution),
     "sns_topic": Kind(ensure_sns_topic, delete_sns_topic),
+    "sqs_queue": Kind(ensure_sqs_queue, delete_sqs_queue),
     "cloudwatch_alarm": Kind(ensure_cloudwatch_alarm, delete_cloudwatch_alarm),
     "cloudwatch_dashboard": Kind(ensure_cloudwatch_dashboard, delete_cloudwatch_dashboard),
     "xray_group": Kind(ensure_xray_group, delete_xray_group),

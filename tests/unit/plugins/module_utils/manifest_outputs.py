@@ -59,4 +59,5 @@ def valid_outputs():
         "sns_topics": {"alerts": "arn:aws:sns:eu-central-1:%s:acinaces-test-alerts" % ACCOUNT},
         "log_groups": {"health": "/aws/lambda/acinaces-test-health", "api": "/aws/apigateway/acinaces-test"},
         "xray_group": "acinaces-test",
+        "alert_queue_url": "https://sqs.eu-central-1.amazonaws.com/%s/acinaces-test-alerts-audit" % ACCOUNT,
     }
