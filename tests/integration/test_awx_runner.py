@@ -32,7 +32,7 @@ VAULT = {
 # The templates this branch has a playbook for (validate.yml joins when it arrives).
 TEMPLATES = [key for key in ("deploy", "validate", "rollback")
              if (REPO_ROOT / awx_config.template_for(key).playbook).is_file()]
-PHASES = ["infrastructure", "backend", "secrets", "frontend"]
+PHASES = ["infrastructure", "backend", "secrets"]
 
 
 class UnsafeDumper(yaml.SafeDumper):
@@ -59,7 +59,7 @@ def lay_out_project(destination):
 class AwxJob:
     """One job of a job template in a private data dir laid out as AWX lays it out."""
 
-    def __init__(self, template, stack, root, answers, vault_file):
+    def __init__(self, template, stack, root, answers, vault_file, job_tags=""):
         self.template = template
         self.dir = root / template.key
         project = self.dir / "project"
@@ -86,8 +86,11 @@ class AwxJob:
         cmdline = ["--vault-id", "local@prompt"]
         if template.job_type == "check":
             cmdline.append("--check")
-        if template.job_tags:
-            cmdline += ["--tags", template.job_tags]
+        if job_tags:
+            # Job tags asked at launch: AWX takes them only where the template asks for them.
+            assert template.job_tags == "" and set(job_tags.split(",")) <= set(template.phases), job_tags
+        if job_tags or template.job_tags:
+            cmdline += ["--tags", job_tags or template.job_tags]
         (env / "cmdline").write_text(" ".join(cmdline))
 
     @staticmethod
@@ -145,12 +148,14 @@ def jobs(stack, vault_file, tmp_path_factory):
     root = tmp_path_factory.mktemp("awx")
     results = {}
 
-    def launch(key, **answers):
-        job = AwxJob(awx_config.template_for(key), stack, root, answers, vault_file)
+    def launch(key, job_tags="", **answers):
+        job = AwxJob(awx_config.template_for(key), stack, root, answers, vault_file, job_tags)
         results[key] = dict(job.run(), extravars=job.extravars_text)
         return results[key]
 
-    launch("deploy", skip_tests="true")
+    # The frontend phase is left out at launch (test_deploy.py covers it): its static export
+    # rebuilds for every new stack, whose API URL differs, and would double this module's time.
+    launch("deploy", job_tags=",".join(PHASES), skip_tests="true")
     return {"results": results, "launch": launch}
 
 
@@ -179,10 +184,15 @@ def test_the_survey_answers_reach_the_job_untemplated(jobs):
     assert not [task for task in tasks if task.startswith("Test (npm test)")]
 
 
-def test_the_deploy_job_runs_every_phase_with_the_vault_prompt_answered(jobs, stack):
+def test_the_deploy_job_runs_the_launched_phases_with_the_vault_prompt_answered(jobs, stack):
     deploy = jobs["results"]["deploy"]
     assert_successful(deploy)
-    assert plays(deploy)[:len(PHASES) + 1] == ["Preflight"] + ["Phase: %s" % phase for phase in PHASES]
+    # The phases picked by the launch's job tags ran, in order, and no other.
+    # (a role's argument validation runs under every tag).
+    ran = [play for play in plays(deploy)
+           if [e for e in deploy["events"] if e["event"] == "playbook_on_task_start" and e["event_data"]["play"] == play
+               and not e["event_data"]["task"].startswith("Validating arguments against arg spec")]]
+    assert ran == ["Preflight"] + ["Phase: %s" % phase for phase in PHASES]
     assert stats(deploy)["changed"].get("localhost", 0) > 0
     # The vault opened with the password answered at the prompt: its credentials are stored.
     manifest = json.loads((jobs["results"]["deploy"]["artifacts"].parents[2] / "deploy" / "project" / "deployment" / "local" / "manifest.json").read_text())
