@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test deps test-deps stack-start stack-status stack-stop \
-        unit integration molecule lint sanity bench clean
+        unit integration molecule lint sanity bench clean ee
 
 demo: deps stack-start
 	$(BIN)/ansible-playbook deploy.yml -i inventories/local $(ARGS)
@@ -48,6 +48,12 @@ stack-stop:
 
 unit integration molecule lint sanity: test-deps
 	tools/run-tests $@
+
+# The execution environment's build context (.cache/ee/): the collection tarball, then
+# `ansible-builder create`; build the image there with podman or docker.
+ee: test-deps
+	$(BIN)/ansible-galaxy collection build --force --output-path dist .
+	$(BIN)/ansible-builder create -f execution-environment.yml -c .cache/ee --output-filename Containerfile
 
 # Figures, not tests: each benchmark prints its measurements and whether its targets are met.
 bench: test-deps

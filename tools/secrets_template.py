@@ -26,7 +26,7 @@ if str(COLLECTIONS_ROOT) not in sys.path:
 
 from ansible_collections.acinaces.deploy.plugins.module_utils import _credentials as credentials  # noqa: E402
 
-ENVIRONMENTS = ("test", "production")
+ENVIRONMENTS = ("local", "test", "production")
 VAULT_HEADER = "$ANSIBLE_VAULT;"
 
 

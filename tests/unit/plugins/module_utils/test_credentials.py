@@ -429,7 +429,7 @@ def test_a_vault_that_is_not_a_map_is_refused():
     ]
 
 
-@pytest.mark.parametrize("environment", ["test", "production"])
+@pytest.mark.parametrize("environment", ["local", "test", "production"])
 def test_the_template_lists_every_provider_and_field_with_empty_values(environment):
     text = credentials.template(environment)
     document = yaml.safe_load(text)
@@ -442,7 +442,7 @@ def test_the_template_lists_every_provider_and_field_with_empty_values(environme
     assert credentials.review(entries) == credentials.Review({}, sorted(EXPECTED_PROVIDERS), [])
 
 
-@pytest.mark.parametrize("environment", ["test", "production"])
+@pytest.mark.parametrize("environment", ["local", "test", "production"])
 def test_the_template_documents_each_provider_and_how_to_encrypt(environment):
     text = credentials.template(environment)
     assert text.startswith("---\n#")
@@ -479,7 +479,7 @@ def test_the_tool_prints_writes_and_checks_the_template(tmp_path):
     assert run_tool("--check", "--root", str(tmp_path)).returncode == 1
     written = run_tool("--write", "--root", str(tmp_path))
     assert written.returncode == 0
-    for environment in ("test", "production"):
+    for environment in ("local", "test", "production"):
         assert vault_file(tmp_path, environment).read_text(encoding="utf-8") == credentials.template(environment)
     assert run_tool("--check", "--root", str(tmp_path)).returncode == 0
     stale = vault_file(tmp_path, "test")
