@@ -30,8 +30,8 @@ extends_documentation_fragment:
 options:
   run_id:
     description:
-      - The run id the journey's items carry (1-100 letters, digits, C(_ . : -)). Use a new one
-        per run (the role uses the deploy's release id).
+      - "The run id the journey's items carry (1-100 letters, digits, C(_), C(.), C(:), C(-)). Use a new one
+        per run (the role uses the deploy's release id)."
     type: str
     required: true
 attributes:
