@@ -190,7 +190,7 @@ def endpoint_checks(probe, responses, url):
     if not samples:
         timing = check(GROUP, name, "skipped", "no probe got an answer to time", 0.0, figures, latency)
     elif latency["p95_ms"] > probe.threshold_ms:
-        cause = "p95 %.1f ms exceeds the threshold of %g ms (p50 %.1f ms, max %.1f ms, %d probes)" % (
+        cause = "p95 %s ms exceeds the threshold of %g ms (p50 %s ms, max %s ms, %d probes)" % (
             latency["p95_ms"], probe.threshold_ms, latency["p50_ms"], latency["max_ms"], len(samples))
         timing = check(GROUP, name, "failed", cause, 0.0, figures, latency)
     else:
@@ -235,7 +235,8 @@ def validate(client, manifest, count=5, threshold_ms=1000.0, route_thresholds=No
         raise ApiSettingsError("probes: must be between 1 and %d, got %r" % (MAX_PROBES, count), guidance="Give how many probes per endpoint, such as 5.")
     probes = plan_probes(manifest, probe_paths, threshold_ms, route_thresholds)
     if not 0 <= int(warmup) <= 10:
-        raise ApiSettingsError("warmup: must be between 0 and 10, got %r" % (warmup,), guidance="Give how many uncounted requests precede the probes, such as 1.")
+        raise ApiSettingsError("warmup: must be between 0 and 10, got %r" % (warmup,),
+                               guidance="Give how many uncounted requests precede the probes, such as 1.")
     responses = run_probes(client, probes, int(count), concurrency, int(warmup))
     checks = []
     for probe in probes:

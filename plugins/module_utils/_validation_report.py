@@ -69,10 +69,14 @@ def percentile(values, fraction):
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
+def _rounded(value):
+    return None if value is None else round(value, 1)
+
+
 def latency_summary(endpoint, samples_ms, threshold_ms):
     """The `latency` of a check: the samples and their p50, p95 and max against the threshold."""
     samples = [round(float(value), 1) for value in samples_ms]
-    rounded = lambda value: None if value is None else round(value, 1)  # noqa: E731
+    rounded = _rounded
     return {
         "endpoint": endpoint,
         "samples_ms": samples,
@@ -151,7 +155,8 @@ def parse_time(text):
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (AttributeError, ValueError):
-        raise ValidationInputError("started: %r is not an ISO 8601 time" % (text,), guidance="Give the time the validation started, such as 2025-01-01T12:00:00Z.") from None
+        raise ValidationInputError("started: %r is not an ISO 8601 time" % (text,),
+                                   guidance="Give the time the validation started, such as 2025-01-01T12:00:00Z.") from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -212,9 +217,13 @@ def latency_series(report):
 # --------------------------------------------------------------------------- JUnit XML
 
 
+def _seconds(ms):
+    return "%.3f" % ((ms or 0.0) / 1000.0)
+
+
 def junit_xml(report):
     """One testsuite per group, one testcase per check; a failure carries the cause."""
-    seconds = lambda ms: "%.3f" % ((ms or 0.0) / 1000.0)  # noqa: E731
+    seconds = _seconds
     summary = report["summary"]
     root = ElementTree.Element("testsuites", {
         "name": "validation of %s (run %s)" % (report["environment"], report["run_id"]),
@@ -295,8 +304,13 @@ def latency_chart(latency):
     levels = [(label, color, float(latency[key])) for key, label, color in LINES if latency.get(key) is not None]
     top = max(samples + [value for dummy, dummy, value in levels] + [1.0]) * 1.15
     plot_w, plot_h = CHART_WIDTH - 2 * MARGIN, CHART_HEIGHT - 2 * MARGIN
-    y = lambda ms: MARGIN + plot_h - (ms / top) * plot_h  # noqa: E731
-    x = lambda i: MARGIN + (plot_w * (i + 0.5) / max(1, len(samples)))  # noqa: E731
+
+    def y(ms):
+        return MARGIN + plot_h - (ms / top) * plot_h
+
+    def x(index):
+        return MARGIN + (plot_w * (index + 0.5) / max(1, len(samples)))
+
     title = "Latency of %s" % latency.get("endpoint", "?")
     parts = [
         '<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s">'

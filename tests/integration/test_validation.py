@@ -115,7 +115,6 @@ class Broken:
 
 def test_deploy_validates_api_and_smoke_and_writes_the_four_reports(deployed):
     run = deployed["run"].assert_ok()
-    print(run.output.split("DEPLOYMENT PHASES")[-1])  # TEMP
     assert "Traceback" not in run.output
     assert "validation      ok" in run.output  # the phase table
     folder = deployed["output"] / "validation"

@@ -148,9 +148,20 @@ def test_all_good_gives_two_passed_checks_per_endpoint_and_cors():
 
 
 def test_endpoints_are_probed_in_parallel_threads():
-    client = FakeClient({path: ok() for path in ("/", "/health", "/audit-log")})
-    api.run_probes(client, api.plan_probes({"functions": {"h": function("s", "/health"), "a": function("a", "/audit-log")}}), 2, 8)
-    assert len(client.threads) > 1
+    # The first probe of each of the three endpoints waits until all three are in flight: probed
+    # one after the other, the barrier would time out (BrokenBarrierError).
+    barrier = threading.Barrier(3, timeout=10)
+
+    def answer(count, headers):
+        if count == 1:
+            barrier.wait()
+        return ok()
+
+    client = FakeClient({path: answer for path in ("/", "/health", "/audit-log")})
+    responses = api.run_probes(client, api.plan_probes({"functions": {"h": function("s", "/health"), "a": function("a", "/audit-log")}}), 2, 8)
+    assert len(client.threads) == 3
+    assert {endpoint: [r.status for r in answers] for endpoint, answers in responses.items()} == {
+        "GET /": [200, 200], "GET /audit-log": [200, 200], "GET /health": [200, 200]}
 
 
 def test_a_500_fails_only_that_endpoints_answer_check_with_status_body_and_time():
