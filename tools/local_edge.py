@@ -92,7 +92,6 @@ class RedisService(Service):
         return {**super().describe(), "endpoint": self.endpoint}
 
 
-
 # --------------------------------------------------------------------------- the edge
 
 
@@ -128,7 +127,6 @@ def edge_request(port: int, host: str, path: str = "/", method: str = "GET", hea
         return response.status, response.headers, response.read()
     finally:
         connection.close()
-
 
 
 def _nginx_string(value: str) -> str:
@@ -496,7 +494,6 @@ def dns_query(name: str, port: int, server: str = "127.0.0.1", qtype: int = 1, t
 def _route53_name(name: str) -> str:
     """A record name as Route 53 gives it (trailing dot, \\ooo escapes) as a host name."""
     return re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), name).rstrip(".").lower()
-
 
 
 def hosted_zone_names(route53) -> list[str]:

@@ -113,10 +113,6 @@ def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
     os.replace(tmp, path)
 
 
-
-
-
-
 @dataclass
 class Service:
     """One long-running process of the stack."""
@@ -232,4 +228,3 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         pass
-

@@ -13,7 +13,9 @@ description:
   - Plays that set the play variable C(deploy_phase) are phases. At the end of the run this
     callback prints one row per phase, in playbook order, with its result and duration
     (C(ok), C(failed) with the task and cause, C(not run) after a failure, C(skipped) when
-    the tags or its conditions did not select it, C(empty) when it had nothing to do).
+    the tags or its conditions did not select it, C(empty) when it had nothing to do). A phase
+    is selected by a tag of its play, or by a tag of one of its tasks (C(--tags api) runs one
+    group of the validation phase).
 requirements:
   - Enabled in C(callbacks_enabled) (the collection's ansible.cfg does).
 """
@@ -61,6 +63,15 @@ def selected_by_tags(play_tags):
     return "all" in tags or "always" in play_tags or bool(play_tags & tags)
 
 
+def selects_task(task_tags):
+    """Whether --tags names a tag of the task itself (a phase selected by a tag inside it, such
+    as one validation group: --tags api)."""
+    tags = set(context.CLIARGS.get("tags") or ["all"]) - {"all", "always"}
+    skip = set(context.CLIARGS.get("skip_tags") or [])
+    task_tags = set(task_tags or [])
+    return bool(task_tags & tags) and not task_tags & skip
+
+
 def one_line(text, width=160):
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -98,6 +109,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task, is_conditional):
         if self.current is not None and task.action not in META_ACTIONS:
             self.current.tasks += 1
+            if not self.current.selected and selects_task(task.tags):
+                self.current.selected = True
 
     def v2_runner_on_ok(self, result):
         if self.current is not None:

@@ -248,6 +248,6 @@ def name_matches(pattern, domain):
     if pattern == domain:
         return True
     if pattern.startswith("*."):
-        head, _, rest = domain.partition(".")
+        head, _dot, rest = domain.partition(".")
         return bool(head) and rest == pattern[2:]
     return False

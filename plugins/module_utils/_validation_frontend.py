@@ -185,9 +185,9 @@ def validate(cloudfront, manifest, frontend_url, pages=("/",), edge_address="", 
         if "html" not in state:
             return failed("the home page did not load (see the HTTPS check), so its assets are unknown")
         found = referenced_assets(state["html"], base)
-        if not any(kind == "js" for kind, _ in found) or not any(kind == "css" for kind, _ in found):
+        if not any(kind == "js" for kind, _url in found) or not any(kind == "css" for kind, _url in found):
             return failed("index.html references %d JS and %d CSS assets; expected both" % (
-                sum(kind == "js" for kind, _ in found), sum(kind == "css" for kind, _ in found)), assets=[url for _, url in found])
+                sum(kind == "js" for kind, _url in found), sum(kind == "css" for kind, _url in found)), assets=[url for _kind, url in found])
         broken = []
         for kind, url in found:
             path = urlsplit(url).path
@@ -196,7 +196,7 @@ def validate(cloudfront, manifest, frontend_url, pages=("/",), edge_address="", 
                 broken.append("%s answered %d" % (path, response.status))
             elif not content_type_ok(kind, response.headers.get("content-type")):
                 broken.append("%s has Content-Type %s (expected %s)" % (path, response.headers.get("content-type"), " or ".join(CONTENT_TYPES[kind])))
-        details = {"assets": len(found), "js": sum(kind == "js" for kind, _ in found), "css": sum(kind == "css" for kind, _ in found)}
+        details = {"assets": len(found), "js": sum(kind == "js" for kind, _url in found), "css": sum(kind == "css" for kind, _url in found)}
         if broken:
             return failed("%d of %d assets do not load: %s" % (len(broken), len(found), "; ".join(broken)), broken=broken, **details)
         return passed(**details)

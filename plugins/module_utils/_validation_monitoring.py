@@ -176,9 +176,12 @@ def validate(clients, manifest, insufficient_data_passes=True, alert_topic="aler
     now = now or utc_now()
     checks = Checks(GROUP)
 
+    def dashboard_widgets(name):
+        body = clients("cloudwatch").get_dashboard(DashboardName=name, aws_retry=True)["DashboardBody"]
+        return passed(widgets=len(json.loads(body or "{}").get("widgets", [])))
+
     for name in dashboards:
-        checks.run("dashboard %s exists" % name,
-                   lambda name=name: passed(widgets=len(json.loads(clients("cloudwatch").get_dashboard(DashboardName=name, aws_retry=True)["DashboardBody"] or "{}").get("widgets", []))))
+        checks.run("dashboard %s exists" % name, lambda name=name: dashboard_widgets(name))
 
     started = time.monotonic()
     records = _alarm_records(clients("cloudwatch"), list(alarms))

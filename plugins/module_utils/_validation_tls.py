@@ -88,7 +88,8 @@ def validate(clients, manifest, min_days=30, edge_address="", https_port=443, ca
         used = (config.get("ViewerCertificate") or {}).get("ACMCertificateArn")
         expected = certificates.get("frontend")
         if used != expected:
-            return failed("CloudFront distribution %s uses certificate %s, expected %s" % (distribution_id, used or "(none)", expected), used=used, expected=expected)
+            return failed("CloudFront distribution %s uses certificate %s, expected %s" % (distribution_id, used or "(none)", expected),
+                          used=used, expected=expected)
         return passed(certificate_arn=used)
 
     def api_custom_domain():
@@ -96,7 +97,8 @@ def validate(clients, manifest, min_days=30, edge_address="", https_port=443, ca
         used = [arn for arn in (domain.get("regionalCertificateArn"), domain.get("certificateArn")) if arn]
         expected = certificates.get("api")
         if expected not in used:
-            return failed("the API custom domain %s uses certificate %s, expected %s" % (api_domain, ", ".join(used) or "(none)", expected), used=used, expected=expected)
+            return failed("the API custom domain %s uses certificate %s, expected %s" % (api_domain, ", ".join(used) or "(none)", expected),
+                          used=used, expected=expected)
         return passed(certificate_arn=expected)
 
     checks.run("CloudFront distribution uses the frontend certificate", cloudfront)

@@ -83,7 +83,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Only reads: the same as a normal run.
+      - Only reads; the same as a normal run.
   diff_mode:
     support: none
   platform:

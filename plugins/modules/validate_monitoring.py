@@ -70,7 +70,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - Only reads: the test alert is not published (its check is skipped).
+      - Only reads; the test alert is not published (its check is skipped).
   diff_mode:
     support: none
   platform:

@@ -115,8 +115,8 @@ class AwxJob:
             env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=1200, check=False,
         )
         artifacts = self.dir / "artifacts" / "job"
-        events = [json.loads(path.read_text()) for path in sorted((artifacts / "job_events").glob("*.json"),
-                                                                    key=lambda p: int(p.name.split("-", 1)[0]))]
+        event_files = sorted((artifacts / "job_events").glob("*.json"), key=lambda p: int(p.name.split("-", 1)[0]))
+        events = [json.loads(path.read_text()) for path in event_files]
         stdout = (artifacts / "stdout").read_text() if (artifacts / "stdout").exists() else ""
         return {"rc": process.returncode, "status": (artifacts / "status").read_text() if (artifacts / "status").exists() else "",
                 "events": events, "stdout": stdout, "runner": process.stdout + process.stderr, "artifacts": artifacts}

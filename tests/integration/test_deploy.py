@@ -47,10 +47,14 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     assert "Traceback" not in run.output
     assert phase_table(run.output) == {
         "infrastructure": "ok", "backend": "ok", "secrets": "ok",
-        "frontend": "ok", "validation": "empty", "docs": "empty",
+        "frontend": "ok", "validation": "ok", "docs": "empty",
     }
     manifest = json.loads((deployed["output"] / "manifest.json").read_text())
     assert manifest["environment"] == "local" and manifest["manifest_version"] == 1
+    # The full deployment validates green: every group ran and no check failed.
+    report = json.loads((deployed["output"] / "validation" / "report.json").read_text())
+    assert report["status"] == "passed", [c for c in report["checks"] if c["status"] == "failed"]
+    assert set(report["groups"]) == {"dns", "tls", "api", "data_stores", "frontend", "smoke", "monitoring"}
 
     # Every resource the manifest names exists in local AWS.
     lam = stack.client("lambda")
