@@ -215,12 +215,18 @@ def item(checklist, text_start):
 def test_the_checklist_ticks_measured_items_from_the_report(stack, environment):
     report = environment["output"] / "validation" / "report.json"
     write_report(report)
+    # The approval record the infrastructure phase keeps where an environment requires approval.
+    approval = environment["output"] / "terraform" / "approval.json"
+    approval.write_text(json.dumps({"approver": "Ada Lovelace", "method": "variable", "time": "2026-11-22T09:00:00Z",
+                                    "plan_sha256": "ab" * 32, "summary": {"add": 0, "change": 1, "destroy": 0}}))
     try:
         run = docs_run(stack, environment).assert_ok()
-        assert run.changed == 1  # the checklist alone
+        assert run.changed == 1  # one template task
         checklist = read_docs(environment)["readiness-checklist.md"]
     finally:
         shutil.rmtree(report.parent)
+        approval.unlink()
+    assert "approved by **Ada Lovelace** (variable)\non 2026-11-22T09:00:00Z" in checklist
     assert item(checklist, "The frontend and API domains resolve").startswith("- [x]")
     assert "measured: 2 dns checks passed" in item(checklist, "The frontend and API domains resolve")
     assert item(checklist, "The certificates are valid").startswith("- [ ]")
@@ -237,3 +243,4 @@ def test_the_checklist_ticks_measured_items_from_the_report(stack, environment):
     assert "| Measured items | 3 ticked, 2 failed, 4 not measured |" in checklist
     summary = read_docs(environment)["deployment-summary.md"]
     assert "| Validation | failed: 5 passed, 2 failed, 1 skipped |" in summary
+    assert "| Approval | approved by Ada Lovelace (variable) at 2026-11-22T09:00:00Z |" in summary
