@@ -38,6 +38,19 @@ def put_text(s3, bucket, key, text, content_type="application/json"):
     return response.get("VersionId")
 
 
+def current_secret_versions(secretsmanager, secrets):
+    """Credential -> version id of its current value (None when it has no value, or no secret),
+    for `secrets` (credential -> secret ARN). Reads metadata only, never a value."""
+    versions = {}
+    for name, arn in sorted((secrets or {}).items()):
+        try:
+            stages = secretsmanager.describe_secret(SecretId=arn, aws_retry=True).get("VersionIdsToStages") or {}
+        except is_boto3_error_code("ResourceNotFoundException"):
+            stages = {}
+        versions[name] = next((version for version, labels in sorted(stages.items()) if "AWSCURRENT" in labels), None)
+    return versions
+
+
 # Shared by s3_publish and s3_restore (and any module that sends requests from a thread pool).
 
 

@@ -137,7 +137,6 @@ api_calls:
   sample: {"GetFunctionConfiguration": 6, "UpdateFunctionCode": 1, "UpdateAlias": 1}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.acinaces.deploy.plugins.module_utils import _aws
@@ -175,22 +174,11 @@ def diff_of(outcomes):
     return {"before": before, "after": after}
 
 
-def current_secret_versions(module, manifest):
-    """Credential -> version id of its current value (None when it has none, or no secret)."""
-    client = _aws.client(module, "secretsmanager")
-    versions = {}
-    for name, arn in sorted(manifest.get("secrets", {}).items()):
-        try:
-            stages = client.describe_secret(SecretId=arn, aws_retry=True).get("VersionIdsToStages") or {}
-        except is_boto3_error_code("ResourceNotFoundException"):
-            stages = {}
-        versions[name] = next((version for version, labels in sorted(stages.items()) if "AWSCURRENT" in labels), None)
-    return versions
-
-
 def release(module):
     params = module.params
-    secret_versions = current_secret_versions(module, params["manifest"]) if params["secrets_marker"] else None
+    secret_versions = _aws.current_secret_versions(
+        _aws.client(module, "secretsmanager"), params["manifest"].get("secrets", {})
+    ) if params["secrets_marker"] else None
     targets = plan_targets(params["manifest"], params["packages"], params["extra_environment"], secret_versions=secret_versions)
     for target in targets:
         for value in secret_values(target.environment):

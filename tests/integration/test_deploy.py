@@ -48,7 +48,7 @@ def test_the_demo_path_applies_the_infrastructure_and_writes_the_manifest(stack,
     assert "Traceback" not in run.output
     assert phase_table(run.output) == {
         "infrastructure": "ok", "backend": "ok", "secrets": "ok",
-        "frontend": "ok", "validation": "ok", "docs": "empty",
+        "frontend": "ok", "validation": "ok", "docs": "ok",
     }
     manifest = json.loads((deployed["output"] / "manifest.json").read_text())
     assert manifest["environment"] == "local" and manifest["manifest_version"] == 1
