@@ -181,7 +181,7 @@ REPORT_CHECKS = [
     ("dns", "api.local.acinaces.test resolves to the edge", "passed", None),
     ("dns", "local.acinaces.test resolves to the edge", "passed", None),
     ("tls", "certificate of api.local.acinaces.test valid for 30+ days", "failed", "certificate expires in 12 days"),
-    ("tls", "plain HTTP redirects to HTTPS", "passed", None),
+    ("frontend", "plain HTTP redirects to HTTPS", "passed", None),
     ("api", "GET /health answers 200", "passed", None),
     ("api", "GET /strategies answers 200", "passed", None),
     ("api", "p95 latency of /health within 500 ms", "failed", "p95 812 ms over the 500 ms threshold"),
@@ -233,6 +233,7 @@ def test_the_checklist_ticks_measured_items_from_the_report(stack, environment):
     assert "failed: 1 of 1 tls checks" in item(checklist, "The certificates are valid")
     assert "certificate expires in 12 days" in checklist
     assert item(checklist, "Plain HTTP redirects to HTTPS").startswith("- [x]")
+    assert item(checklist, "The frontend is served").startswith("- [x]")
     assert item(checklist, "Every API route answers").startswith("- [x]")
     assert "measured: 2 api checks passed" in item(checklist, "Every API route answers")
     assert item(checklist, "API latency stays").startswith("- [ ]")
@@ -240,7 +241,7 @@ def test_the_checklist_ticks_measured_items_from_the_report(stack, environment):
     assert item(checklist, "DynamoDB tables, Redis").endswith("— not measured (no data_stores check ran)")
     assert item(checklist, "An end-to-end trading flow").endswith("— not measured (1 smoke checks skipped)")
     assert item(checklist, "A rollback was rehearsed").endswith("— confirm by hand")
-    assert "| Measured items | 3 ticked, 2 failed, 4 not measured |" in checklist
+    assert "| Measured items | 4 ticked, 2 failed, 3 not measured |" in checklist
     summary = read_docs(environment)["deployment-summary.md"]
     assert "| Validation | failed: 5 passed, 2 failed, 1 skipped |" in summary
     assert "| Approval | approved by Ada Lovelace (variable) at 2026-11-22T09:00:00Z |" in summary
