@@ -17,7 +17,9 @@ server answers HTTP requests the way the API's stage would, from what local AWS 
   {statusCode, headers, multiValueHeaders, body, isBase64Encoded}. A handler error, a crash, a
   malformed answer or a timeout answer 502 `{"message": "Internal server error"}` as API Gateway
   does; the cause is in this server's log, in the response header `x-acinaces-runtime-error`
-  and, as Lambda writes it, in CloudWatch Logs (`/aws/lambda/<function>`, one stream per worker).
+  and, as Lambda writes it, in CloudWatch Logs (`/aws/lambda/<function>`, one stream per worker);
+* every invocation sends an X-Ray trace segment (its function, times, status), as Lambda with
+  active tracing does.
 
 `GET /__runtime/health` answers 200 while local AWS answers. Usage:
 
@@ -616,6 +618,36 @@ class LogShipper:
             logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
 
 
+class TraceShipper:
+    """X-Ray segments, one per invocation (what Lambda with active tracing sends), sent with the logs."""
+
+    def __init__(self, aws: Aws):
+        self.aws = aws
+        self._lock = threading.Lock()
+        self._pending: list[str] = []
+
+    def add(self, function: "FunctionVersion", started: float, ended: float, status: int) -> None:
+        document = {
+            "name": function.name, "id": os.urandom(8).hex(), "start_time": started, "end_time": ended,
+            "trace_id": "1-%08x-%s" % (int(started), os.urandom(12).hex()),
+            "origin": "AWS::Lambda::Function", "resource_arn": function.arn,
+            "http": {"response": {"status": status}},
+        }
+        if status >= 500:
+            document["fault"] = True
+        with self._lock:
+            self._pending.append(json.dumps(document))
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for start in range(0, len(pending), 50):
+            try:
+                self.aws.client("xray").put_trace_segments(TraceSegmentDocuments=pending[start:start + 50])
+            except (ClientError, BotoCoreError) as error:
+                LOG.warning("X-Ray: %d segments not sent: %s", len(pending[start:start + 50]), error)
+
+
 # --------------------------------------------------------------------------- workers
 
 
@@ -872,6 +904,7 @@ class Runtime:
         self.routes = TtlCache(cache_seconds)
         self.configs = TtlCache(cache_seconds)
         self.logs = LogShipper(self.aws)
+        self.traces = TraceShipper(self.aws)
         self.max_workers = max_workers
         self.idle_seconds = idle_seconds
         self.node = shutil.which("node") or "node"
@@ -889,6 +922,7 @@ class Runtime:
         last_reap = time.monotonic()
         while not self._stopping.wait(0.5):
             self.logs.flush()
+            self.traces.flush()
             if time.monotonic() - last_reap > 30:
                 last_reap = time.monotonic()
                 with self._lock:
@@ -903,6 +937,7 @@ class Runtime:
         for pool in pools:
             pool.close()
         self.logs.flush()
+        self.traces.flush()
 
     # ---- workers
 
@@ -1062,13 +1097,25 @@ class Runtime:
         pool = self.pool_for(function, qualifier)
         worker = pool.acquire(INTEGRATION_TIMEOUT)
         outcome = Outcome("crash")
+        started = time.time()
         try:
             outcome = worker.invoke(event, str(uuid.uuid4()), invoked_arn)
         finally:
             pool.release(worker, reusable=outcome.kind in ("ok", "error"))
+            self.traces.add(function, started, time.time(), self.traced_status(outcome))
         if outcome.kind != "ok":
             raise GatewayFailure(502, outcome.kind, f"{function.name}:{function.version}: {outcome.detail}")
         return self.proxy_response(function, outcome.result)
+
+    @staticmethod
+    def traced_status(outcome: Outcome) -> int:
+        """The status an invocation's trace segment records (502 when the function failed)."""
+        if outcome.kind == "ok" and isinstance(outcome.result, dict):
+            try:
+                return int(outcome.result.get("statusCode"))
+            except (TypeError, ValueError):
+                pass
+        return 502
 
     @staticmethod
     def proxy_response(function: FunctionVersion, result: Any) -> tuple[int, list, bytes]:
