@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from local_stack import edge_request
+from local_tls import issue_certificate
 
 GROUPS = ["dns", "tls", "data_stores", "frontend", "monitoring"]
 
@@ -203,6 +204,32 @@ def test_a_certificate_expiring_soon_fails_its_check(stack, deployed):
     name = "api certificate (%s) valid for 30+ days" % domain
     assert list(failed) == [name]
     assert "less than the 30 days required (renew it)" in failed[name] and "the api certificate" in failed[name]
+    assert failures(validate(stack, deployed, "tls")) == {}
+
+
+@pytest.mark.parametrize("fault, cause", [
+    ("expired", "certificate has expired"),
+    ("mismatched", "Hostname mismatch"),
+])
+def test_a_bad_certificate_served_at_the_edge_fails_the_handshake_checks(stack, deployed, tmp_path, fault, cause):
+    """The edge serves a certificate of the stack's own CA that expired yesterday, or one for
+    another name: the live handshake of both domains fails, and nothing else does."""
+    manifest = deployed["manifest"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    bad = (issue_certificate(stack.stack.state_dir, tmp_path, not_before=now - datetime.timedelta(days=30),
+                             not_after=now - datetime.timedelta(days=1))
+           if fault == "expired" else issue_certificate(stack.stack.state_dir, tmp_path, names=("other.example",)))
+    stack.stack.edge_certificate(bad["cert"], bad["key"])
+    try:
+        checks = validate(stack, deployed, "tls")
+    finally:
+        stack.stack.edge_certificate()
+    failed = failures(checks)
+    domains = (manifest["dns"]["frontend_domain"], manifest["api"]["domain"])
+    assert set(failed) == {"%s serves a trusted certificate valid for 30+ days" % domain for domain in domains}
+    for domain in domains:
+        assert "the certificate served for %s" % domain in failed["%s serves a trusted certificate valid for 30+ days" % domain]
+        assert cause in failed["%s serves a trusted certificate valid for 30+ days" % domain]
     assert failures(validate(stack, deployed, "tls")) == {}
 
 
