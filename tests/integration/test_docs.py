@@ -224,8 +224,8 @@ def item(checklist, text_start):
 def test_the_checklist_ticks_measured_items_from_the_report(stack, environment):
     report = environment["output"] / "validation" / "report.json"
     write_report(report)
-    # The approval record the infrastructure phase keeps where an environment requires approval.
-    approval = environment["output"] / "terraform" / "approval.json"
+    # The approval record the gate keeps where an environment requires approval.
+    approval = environment["output"] / "approval.json"
     approval.write_text(json.dumps({"approver": "Ada Lovelace", "method": "variable", "time": "2026-11-22T09:00:00Z",
                                     "plan_sha256": "ab" * 32, "summary": {"add": 0, "change": 1, "destroy": 0}}))
     try:
