@@ -9,11 +9,26 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
-def client(module, service, extra_codes=None):
+def client(module, service, extra_codes=None, region=None):
     """A boto3 client whose calls retry throttling, transient errors and `extra_codes`
-    (pass aws_retry=True to a call)."""
+    (pass aws_retry=True to a call); in `region` when given, else the module's."""
     retry = AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20, catch_extra_error_codes=extra_codes)
+    if region and region != module.region:
+        return module.client(service, retry_decorator=retry, region=region)
     return module.client(service, retry_decorator=retry)
+
+
+def clients(module):
+    """`get(service, region=None)`: the `client()` of a service (and region), made once."""
+    made = {}
+
+    def get(service, region=None):
+        key = (service, region or module.region)
+        if key not in made:
+            made[key] = client(module, service, region=region)
+        return made[key]
+
+    return get
 
 
 def get_object_text(s3, bucket, key):

@@ -86,9 +86,25 @@ class Response:
         return result
 
 
+# The options of the modules that call the API (doc fragment validation_api_connection).
+CONNECTION_OPTIONS = dict(
+    manifest=dict(type="dict", required=True),
+    api_url=dict(type="str", required=True),
+    edge_address=dict(type="str", default=""),
+    https_port=dict(type="int", default=443),
+    ca_file=dict(type="path"),
+    timeout=dict(type="float", default=10),
+)
+
+
 class Target:
     """Where requests go: the URL (scheme https, host, optional base path), the port, the edge
     address to connect to instead of resolving the host, the CA file, the timeout."""
+
+    @classmethod
+    def from_params(cls, params):
+        """The target the CONNECTION_OPTIONS of a module name."""
+        return cls(params["api_url"], params["edge_address"], params["https_port"], params["ca_file"], params["timeout"])
 
     def __init__(self, url, edge_address="", port=443, ca_file="", timeout=10.0):
         parts = urlsplit(url or "")

@@ -129,12 +129,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acinaces.deploy.plugins.module_utils._module import run
 from ansible_collections.acinaces.deploy.plugins.module_utils._validation_api import validate
-from ansible_collections.acinaces.deploy.plugins.module_utils._validation_client import Client, Target
+from ansible_collections.acinaces.deploy.plugins.module_utils._validation_client import CONNECTION_OPTIONS, Client, Target
 
 
 def probe(module):
     params = module.params
-    target = Target(params["api_url"], params["edge_address"], params["https_port"], params["ca_file"], params["timeout"])
+    target = Target.from_params(params)
     origin = target.origin_of(params["frontend_url"]) if params["frontend_url"] else None
     checks, plan = validate(
         Client(target), params["manifest"], params["probes"], params["threshold_ms"], params["route_thresholds"],
@@ -146,12 +146,7 @@ def probe(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            manifest=dict(type="dict", required=True),
-            api_url=dict(type="str", required=True),
-            edge_address=dict(type="str", default=""),
-            https_port=dict(type="int", default=443),
-            ca_file=dict(type="path"),
-            timeout=dict(type="float", default=10),
+            CONNECTION_OPTIONS,
             probes=dict(type="int", default=5),
             threshold_ms=dict(type="float", default=1000),
             route_thresholds=dict(type="dict", default={}),

@@ -99,14 +99,7 @@ from ansible_collections.acinaces.deploy.plugins.module_utils._validation_data_s
 
 def validate_data_stores(module):
     params = module.params
-    made = {}
-
-    def clients(service):
-        if service not in made:
-            made[service] = _aws.client(module, service)
-        return made[service]
-
-    return validate(clients, params["manifest"], params["redis_endpoint"], params["redis_tls"], params["timeout"])
+    return validate(_aws.clients(module), params["manifest"], params["redis_endpoint"], params["redis_tls"], params["timeout"])
 
 
 def main():

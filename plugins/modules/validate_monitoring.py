@@ -124,14 +124,7 @@ from ansible_collections.acinaces.deploy.plugins.module_utils._validation_monito
 
 def validate_monitoring(module):
     params = module.params
-    made = {}
-
-    def clients(service):
-        if service not in made:
-            made[service] = _aws.client(module, service)
-        return made[service]
-
-    return validate(clients, params["manifest"], params["insufficient_data_passes"], params["alert_topic"],
+    return validate(_aws.clients(module), params["manifest"], params["insufficient_data_passes"], params["alert_topic"],
                     params["alert_queue"], params["alert_wait_seconds"], params["xray_required"],
                     params["xray_window_minutes"], params["logs_window_minutes"], module.check_mode)
 

@@ -80,7 +80,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.acinaces.deploy.plugins.module_utils import _aws
 from ansible_collections.acinaces.deploy.plugins.module_utils._module import run
-from ansible_collections.acinaces.deploy.plugins.module_utils._validation_client import Client, Target
+from ansible_collections.acinaces.deploy.plugins.module_utils._validation_client import CONNECTION_OPTIONS, Client, Target
 from ansible_collections.acinaces.deploy.plugins.module_utils._validation_smoke import (
     DynamoStore,
     Journey,
@@ -92,7 +92,7 @@ from ansible_collections.acinaces.deploy.plugins.module_utils._validation_smoke 
 
 def smoke(module):
     params = module.params
-    target = Target(params["api_url"], params["edge_address"], params["https_port"], params["ca_file"], params["timeout"])
+    target = Target.from_params(params)
     tables = tables_of(params["manifest"])
     check_run_id(params["run_id"])
     if module.check_mode:
@@ -106,12 +106,7 @@ def smoke(module):
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
-            manifest=dict(type="dict", required=True),
-            api_url=dict(type="str", required=True),
-            edge_address=dict(type="str", default=""),
-            https_port=dict(type="int", default=443),
-            ca_file=dict(type="path"),
-            timeout=dict(type="float", default=10),
+            CONNECTION_OPTIONS,
             run_id=dict(type="str", required=True),
         ),
         supports_check_mode=True,

@@ -115,16 +115,7 @@ from ansible_collections.acinaces.deploy.plugins.module_utils._validation_tls im
 
 def validate_tls(module):
     params = module.params
-    made = {}
-
-    def clients(service, region):
-        key = (service, region)
-        if key not in made:
-            made[key] = _aws.client(module, service) if region in (None, module.region) else module.client(
-                service, retry_decorator=_aws.AWSRetry.jittered_backoff(retries=8, delay=1, max_delay=20), region=region)
-        return made[key]
-
-    return validate(clients, params["manifest"], params["min_days"], params["edge_address"], params["https_port"],
+    return validate(_aws.clients(module), params["manifest"], params["min_days"], params["edge_address"], params["https_port"],
                     params["ca_file"] or "", params["timeout"])
 
 
