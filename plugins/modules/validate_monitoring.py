@@ -66,21 +66,12 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - acinaces.deploy.validation_checks
 attributes:
   check_mode:
     support: full
     details:
       - Only reads; the test alert is not published (its check is skipped).
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-notes:
-  - The module fails only on bad input (a manifest without a field it needs, a malformed
-    setting). A check that does not pass is returned with its cause in RV(checks); the role
-    M(acinaces.deploy.validation_report) turns failed checks into a failed run.
-seealso:
-  - module: acinaces.deploy.validation_report
 author:
   - acinaces.deploy developers (@acinaces)
 """

@@ -54,21 +54,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Only reads; the same as a normal run.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
-notes:
-  - The module fails only on bad input (a manifest without a field it needs, a malformed
-    setting). A check that does not pass is returned with its cause in RV(checks); the role
-    M(acinaces.deploy.validation_report) turns failed checks into a failed run.
-seealso:
-  - module: acinaces.deploy.validation_report
+  - acinaces.deploy.validation_checks
 author:
   - acinaces.deploy developers (@acinaces)
 """
