@@ -88,6 +88,19 @@ class Stack:
         return Run(process.returncode, process.stdout)
 
 
+def encrypted_vault(folder: Path, credentials: dict, password: str = "correct horse battery staple") -> tuple[Path, Path]:
+    """(vault file, password file): `vault_credentials` encrypted with the vault id `local`, as an
+    environment's group_vars/all/vault.yml holds them."""
+    password_file = folder / "vault-password"
+    password_file.write_text(password + "\n")
+    vault = folder / "vault.yml"
+    vault.write_text(json.dumps({"vault_credentials": credentials}))
+    subprocess.run([str(VENV_BIN / "ansible-vault"), "encrypt", "--vault-id", "local@%s" % password_file, str(vault)],
+                   check=True, capture_output=True)
+    assert vault.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;local")
+    return vault, password_file
+
+
 def started_stack(tmp_path_factory):
     local = LocalStack(tmp_path_factory.mktemp("stack"))
     local.start(timeout=90)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from jinja2 import Environment
 
-from conftest import REPO_ROOT, VENV_BIN
+from conftest import REPO_ROOT, VENV_BIN, encrypted_vault
 
 import awx_config  # noqa: E402  (tools/, put on sys.path by conftest)
 
@@ -130,15 +130,8 @@ def stack(own_stack):
 
 @pytest.fixture(scope="module")
 def vault_file(tmp_path_factory):
-    work = tmp_path_factory.mktemp("awx-vault")
-    password = work / "password"
-    password.write_text(VAULT_PASSWORD + "\n")
-    vault = work / "vault.yml"
-    vault.write_text(yaml.safe_dump({"vault_credentials": VAULT}))
-    subprocess.run([str(VENV_BIN / "ansible-vault"), "encrypt", "--vault-id", "local@%s" % password, str(vault)],
-                   check=True, capture_output=True)
+    vault, password = encrypted_vault(tmp_path_factory.mktemp("awx-vault"), VAULT, VAULT_PASSWORD)
     password.unlink()
-    assert vault.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;local")
     return vault
 
 

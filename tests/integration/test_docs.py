@@ -8,11 +8,10 @@ import random
 import re
 import shutil
 import string
-import subprocess
 
 import pytest
 
-from conftest import VENV_BIN
+from conftest import encrypted_vault
 
 RANDOM = random.Random(20261123)
 ALNUM = string.ascii_letters + string.digits
@@ -42,13 +41,7 @@ def stack(own_stack):
 def environment(stack, tmp_path_factory):
     """The local environment deployed once, with the vault's credentials stored, and its docs."""
     output = tmp_path_factory.mktemp("deployment")
-    work = tmp_path_factory.mktemp("vault")
-    password = work / "vault-password"
-    password.write_text("correct horse battery staple\n")
-    vault = work / "vault.yml"
-    vault.write_text(json.dumps({"vault_credentials": VAULT}))
-    subprocess.run([str(VENV_BIN / "ansible-vault"), "encrypt", "--vault-id", "local@%s" % password, str(vault)],
-                   check=True, capture_output=True)
+    vault, password = encrypted_vault(tmp_path_factory.mktemp("vault"), VAULT)
     extra = {
         "deploy_output_dir": str(output),
         "skip_tests": True,

@@ -5,14 +5,13 @@ import json
 import random
 import re
 import string
-import subprocess
 import urllib.request
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from conftest import REPO_ROOT, VENV_BIN
+from conftest import REPO_ROOT, VENV_BIN, encrypted_vault
 
 RANDOM = random.Random(20261122)
 ALNUM = string.ascii_letters + string.digits
@@ -44,14 +43,7 @@ def environment(stack, tmp_path_factory):
     """The local environment with its infrastructure and backend, and an encrypted vault."""
     output = tmp_path_factory.mktemp("deployment")
     stack.playbook("deploy.yml", "--tags", "infrastructure,backend", extra_vars={"deploy_output_dir": str(output)}).assert_ok()
-    work = tmp_path_factory.mktemp("vault")
-    password = work / "vault-password"
-    password.write_text("correct horse battery staple\n")
-    vault = work / "vault.yml"
-    vault.write_text(json.dumps({"vault_credentials": VAULT}))
-    subprocess.run([str(VENV_BIN / "ansible-vault"), "encrypt", "--vault-id", "local@%s" % password, str(vault)],
-                   check=True, capture_output=True)
-    assert "$ANSIBLE_VAULT;1.2;AES256;local" in vault.read_text()
+    vault, password = encrypted_vault(tmp_path_factory.mktemp("vault"), VAULT)
     manifest = json.loads((output / "manifest.json").read_text())
     return {"output": output, "vault": vault, "password": password, "manifest": manifest}
 
