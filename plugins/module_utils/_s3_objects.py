@@ -21,6 +21,7 @@ HTML_EXTENSIONS = (".html", ".htm")
 WAVES = ("assets", "files", "html")
 DELETE_BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 MAX_CONCURRENCY = 64
+LIST_PAGE = 1000  # the most keys ListObjectsV2 returns in one call
 
 
 class S3Error(DeployError):
@@ -107,23 +108,49 @@ def map_concurrently(items, function, concurrency):
         return list(pool.map(function, items))
 
 
+def range_starts(hints, prefix, size=LIST_PAGE):
+    """Where each listing range starts (None: at the beginning): after every `size`-th key of
+    `hints` under `prefix`, in S3's order (UTF-8 bytes, which is also code point order)."""
+    keys = sorted(key for key in hints if key.startswith(prefix))
+    return [None] + [keys[index - 1] for index in range(size, len(keys), size)]
+
+
 class Objects:
     """The objects of one bucket, through a client with retries, counting every request sent."""
+
+    page_size = LIST_PAGE
 
     def __init__(self, client, bucket):
         self.client = client
         self.bucket = bucket
         self.requests = _aws.RequestCounter(client)
 
-    def listing(self, prefix):
-        """Key -> ETag of every object under `prefix`, one paginated ListObjectsV2."""
+    def listing(self, prefix, hints=(), concurrency=1):
+        """Key -> ETag of every object under `prefix`: one paginated ListObjectsV2 per key range,
+        the ranges listed in parallel. `hints` (the keys last seen there, such as a state
+        object's) split the key space into ranges of LIST_PAGE keys, so that an unchanged bucket
+        costs exactly one call per LIST_PAGE objects and no call waits for another."""
+        starts = range_starts(hints, prefix, self.page_size)
+        ranges = list(zip(starts, starts[1:] + [None]))
         objects = {}
-        kwargs = {"Bucket": self.bucket, "Prefix": prefix}
+        for part in map_concurrently(ranges, lambda bounds: self.list_range(prefix, *bounds), concurrency):
+            objects.update(part)
+        return objects
+
+    def list_range(self, prefix, after, until):
+        """Key -> ETag of the keys under `prefix` after `after` up to `until` (None: no bound)."""
+        objects = {}
+        kwargs = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": self.page_size}
+        if after is not None:
+            kwargs["StartAfter"] = after
         while True:
             page = self.client.list_objects_v2(aws_retry=True, **kwargs)
-            for entry in page.get("Contents", []):
+            contents = page.get("Contents", [])
+            for entry in contents:
+                if until is not None and entry["Key"] > until:
+                    return objects  # the next range lists the rest
                 objects[entry["Key"]] = strip_etag(entry.get("ETag"))
-            if not page.get("IsTruncated"):
+            if not page.get("IsTruncated") or (until is not None and contents and contents[-1]["Key"] == until):
                 return objects
             kwargs["ContinuationToken"] = page["NextContinuationToken"]
 

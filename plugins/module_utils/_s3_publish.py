@@ -4,9 +4,10 @@
 """Publishing a static export to S3: what changed, in which order to write it, and the record
 of what was written (the state object).
 
-Change detection reads the bucket once (a paginated ListObjectsV2: the ETag of a single-part
-upload is the MD5 of its content) and the state object once (the headers, SHA-256 and VersionId
-last published per key). Only a key the state does not vouch for is read with HeadObject.
+Change detection reads the state object once (the headers, SHA-256 and VersionId last
+published per key) and the bucket once (ListObjectsV2, one call per 1,000 keys, in parallel key
+ranges split at the state's keys: the ETag of a single-part upload is the MD5 of its content),
+while the source is hashed. Only a key the state does not vouch for is read with HeadObject.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ansible_collections.acinaces.deploy.plugins.module_utils import _aws
@@ -267,13 +269,11 @@ class Publication:
 
     def plan(self):
         spec = self.spec
-        files = scan_source(spec.source)
+        files, state, state_text, listing = self.read_both_sides()
         if spec.clean_urls:
             files = with_clean_urls(files)
         check_state_key(spec, files)
         source_keys = [spec.prefix + rel for rel in files]
-        state, state_text = self.read_state()
-        listing = self.objects.listing(spec.prefix)
         known = vouched(listing, state)
         stale, protected = select_stale(listing, source_keys, spec.prefix, spec.protected_keys, spec.state_key)
         to_delete = [key for key in stale if key not in protected] if spec.delete_stale else []
@@ -283,6 +283,20 @@ class Publication:
         uploads, unchanged = plan_uploads(files, wanted, listing, known, spec.prefix)
         waves = split_waves(uploads, key_of=lambda upload: upload.file.rel)
         return Plan(files, wanted, listing, known, stale, protected, to_delete, looked_up, uploads, unchanged, waves, state_text)
+
+    def read_both_sides(self):
+        """The source's files, hashed while the state object and the bucket are read. A source
+        that cannot be published is reported before any error of the bucket's."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scanning = pool.submit(scan_source, self.spec.source)
+            try:
+                state, state_text = self.read_state()
+                hints = set(state) | ({self.spec.state_key} if self.spec.state_key else set())
+                listing = self.objects.listing(self.spec.prefix, hints=hints, concurrency=self.spec.concurrency)
+            except Exception:
+                scanning.result()
+                raise
+            return scanning.result(), state, state_text, listing
 
     def read_state(self):
         if not self.spec.state_object:

@@ -13,11 +13,14 @@ description:
   - Uploads a directory tree (a Next.js static export) to an S3 bucket served by CloudFront.
     Each object gets its Cache-Control, Content-Type and Content-Encoding from ordered header
     rules, and a C(sha256) metadata entry.
-  - "Change detection: one paginated listing of the bucket (the ETag of a single-part upload
-    is the MD5 of its content) and one read of O(state_object), which records the headers,
-    SHA-256 and VersionId last published per key. An object is uploaded when it is new, its
-    content changed, or its headers no longer match the rules. Only an existing object the
-    state does not vouch for (no state, or a key it lacks) is read with HeadObject."
+  - "Change detection: one read of O(state_object), which records the headers, SHA-256 and
+    VersionId last published per key, and one listing of the bucket (the ETag of a single-part
+    upload is the MD5 of its content), made while the source is hashed. The listing is split
+    at every 1,000th key of the state into key ranges listed in parallel, so an unchanged
+    bucket costs one C(ListObjectsV2) call per 1,000 objects and no call waits for another.
+    An object is uploaded when it is new, its content changed, or its headers no longer match
+    the rules. Only an existing object the state does not vouch for (no state, or a key it
+    lacks) is read with HeadObject."
   - "Order: uploads run in parallel (at most O(concurrency) at a time) in three waves, each
     started only when the previous one finished: content-hashed assets (C(_next/static/**)),
     then every other non-HTML file, then HTML. A visitor never gets a page whose assets are
@@ -111,7 +114,8 @@ options:
     default: []
   concurrency:
     description:
-      - How many uploads (and HeadObject reads) run at the same time, from 1 to 64.
+      - How many uploads (and HeadObject reads, and listings of key ranges) run at the same
+        time, from 1 to 64.
     type: int
     default: 16
   state_object:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,53 @@ def test_s3_publish(stack, tmp_path):
         assert old["Body"].read() == content, key
     state = json.loads(s3.get_object(Bucket="frontend-publish", Key=".publish-state.json")["Body"].read())
     assert sorted(state["objects"]) == sorted(set(final) | {old_chunk})
+
+
+def write_files(root: Path, keys) -> None:
+    for key in keys:
+        path = root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("// %s\n" % key)
+
+
+def test_s3_publish_reads_a_large_bucket_in_parallel_key_ranges(stack, tmp_path):
+    """Over 1,000 objects: the no-op lists one page per 1,000 keys, in ranges split at the
+    state's keys; keys put by hand inside a range (overflowing it), removed from the bucket by
+    hand or new in the export are all found."""
+    s3 = stack.client("s3")
+    create_bucket(s3, "frontend-ranges")
+    out = tmp_path / "out"
+    chunks = ["_next/static/chunks/%04d.js" % number for number in range(1100)]
+    write_files(out, chunks + ["index.html"])
+    run_target(stack, "s3_publish_once.yml", tmp_path, bucket="frontend-ranges", result="first")
+    assert read(tmp_path / "first.json")["counts"]["uploaded"] == 1101
+
+    run_target(stack, "s3_publish_once.yml", tmp_path, bucket="frontend-ranges", result="again")
+    again = read(tmp_path / "again.json")
+    assert not again["changed"] and again["counts"]["unchanged"] == 1101 and again["counts"]["looked_up"] == 0
+    assert again["requests"] == {"GetObject": 1, "ListObjectsV2": 2}  # 1,102 keys with the state object
+
+    strays = ["_next/static/chunks/0500-stray-%04d.js" % number for number in range(1000)]  # all in the first range
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda key: s3.put_object(Bucket="frontend-ranges", Key=key, Body=b"stray"), strays))
+    removed = [chunks[5], chunks[1050], "index.html"]
+    s3.delete_objects(Bucket="frontend-ranges", Delete={"Objects": [{"Key": key} for key in removed]})
+    added = ["_next/static/chunks/0000-new-%d.js" % number for number in range(5)]
+    write_files(out, added)
+    run_target(stack, "s3_publish_once.yml", tmp_path, bucket="frontend-ranges", result="changed")
+    changed = read(tmp_path / "changed.json")
+    assert {entry["key"]: entry["reason"] for entry in changed["uploaded"]} == dict.fromkeys(added + removed, "new")
+    assert sorted(entry["key"] for entry in changed["deleted"]) == strays
+    assert changed["counts"]["unchanged"] == 1101 - len(removed)
+    assert changed["requests"]["ListObjectsV2"] == 3  # the first range now holds 1,999 keys: two pages
+
+    run_target(stack, "s3_publish_once.yml", tmp_path, bucket="frontend-ranges", result="after")
+    after = read(tmp_path / "after.json")
+    assert not after["changed"] and after["requests"] == {"GetObject": 1, "ListObjectsV2": 2}
+    listed = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket="frontend-ranges"):
+        listed.update(entry["Key"] for entry in page.get("Contents", []))
+    assert listed == set(chunks + added + ["index.html", ".publish-state.json"])
 
 
 def create_distribution(stack, bucket: str) -> str:

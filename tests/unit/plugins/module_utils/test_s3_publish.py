@@ -125,6 +125,65 @@ def test_concurrency_is_bounded(value):
         objects.check_concurrency(value)
 
 
+# Listing in key ranges ----------------------------------------------------------------------
+
+
+class PagedBucket:
+    """ListObjectsV2 as S3 answers it (keys in UTF-8 order, Prefix, StartAfter, MaxKeys,
+    ContinuationToken), counting calls: the listing logic's counterpart, not an S3 stand-in."""
+
+    def __init__(self, keys):
+        self.keys = sorted(keys, key=lambda key: key.encode("utf-8"))
+        self.calls = []
+        self._lock = threading.Lock()
+
+    def list_objects_v2(self, aws_retry=False, Bucket=None, Prefix="", MaxKeys=1000, StartAfter=None, ContinuationToken=None):  # noqa: N803
+        with self._lock:
+            self.calls.append(StartAfter)
+        after = ContinuationToken or StartAfter
+        matching = [key for key in self.keys if key.startswith(Prefix) and (after is None or key.encode() > after.encode())]
+        page = matching[:MaxKeys]
+        response = {"Contents": [{"Key": key, "ETag": '"%s"' % key} for key in page], "IsTruncated": len(matching) > MaxKeys}
+        if response["IsTruncated"]:
+            response["NextContinuationToken"] = page[-1]
+        return response
+
+
+def paged_objects(bucket, page_size):
+    listing = objects.Objects.__new__(objects.Objects)
+    listing.client, listing.bucket, listing.page_size = bucket, "site", page_size
+    return listing
+
+
+def test_range_starts_split_the_hints_under_the_prefix_every_page():
+    keys = ["site/%02d" % number for number in range(10)] + ["other/1"]
+    assert objects.range_starts(keys, "site/", 4) == [None, "site/03", "site/07"]
+    assert objects.range_starts(keys[:4], "site/", 4) == [None]
+    assert objects.range_starts([], "", 4) == [None]
+
+
+def test_an_unchanged_bucket_costs_one_call_per_page_all_in_parallel():
+    keys = ["k%03d" % number for number in range(25)]
+    bucket = PagedBucket(keys)
+    assert paged_objects(bucket, 5).listing("", hints=keys, concurrency=8) == {key: key for key in keys}
+    assert sorted(bucket.calls, key=str) == sorted([None, "k004", "k009", "k014", "k019"], key=str)
+
+
+KEY = st.text(alphabet="ab/é-", min_size=1, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(KEY, max_size=40), st.sets(KEY, max_size=40), st.integers(1, 6), st.sampled_from(["", "a", "b/"]))
+def test_the_listing_is_exactly_the_bucket_whatever_the_hints(in_bucket, hints, page_size, prefix):
+    """Keys added, removed or never seen since the hints were taken are all listed, once."""
+    bucket = PagedBucket(in_bucket)
+    listed = paged_objects(bucket, page_size).listing(prefix, hints=hints, concurrency=4)
+    assert listed == {key: key for key in in_bucket if key.startswith(prefix)}
+    under = [key for key in in_bucket if key.startswith(prefix)]
+    if set(hints) == set(in_bucket):
+        assert len(bucket.calls) == max(1, -(-len(under) // page_size))
+
+
 # Change detection -------------------------------------------------------------------------
 
 def test_reasons():
