@@ -1,6 +1,8 @@
 """Publishing a generated static export of 5,000 files against local S3: acinaces.deploy.s3_publish
 beside `aws s3 sync` (AWS CLI v1) and community.aws.s3_sync, on the same files in the same run,
-each to its own versioned bucket, cold (empty bucket) then no-op (the same files again).
+each to its own versioned bucket: cold (empty bucket) then no-op (the same files again), each
+three times with the two tools taking turns (medians), and once after a rebuild (the same
+content with new mtimes, as a new `next build` leaves it).
 
 Targets: the cold publish takes at most `aws s3 sync`'s time; the no-op publish uploads nothing,
 makes at most one listing call per 1,000 objects and takes under a quarter of `aws s3 sync`'s
@@ -17,6 +19,7 @@ import argparse
 import math
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -178,9 +181,144 @@ def playbook(bench: Bench, name: str, extra_vars: dict):
 
 # The run --------------------------------------------------------------------------------------
 
+REPEATS = 3  # cold and no-op runs per tool, interleaved; the figures are their medians
+
 
 def uploads(calls_by_bucket):
     return calls_by_bucket.get("s3:PutObject", 0)
+
+
+def create_versioned_bucket(s3, name):
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
+def rebuild(root: Path) -> None:
+    """What a new build of the same sources does to the export: same bytes, new mtimes."""
+    now = time.time()
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (now, now))
+
+
+class Runs:
+    """Timed runs per label: seconds (None when the run failed), S3 calls, uploads to its bucket."""
+
+    def __init__(self, bench):
+        self.bench = bench
+        self.seconds, self.calls, self.uploads, self.failures = {}, {}, {}, {}
+
+    def record(self, label, bucket, run):
+        offset = self.bench.mark()
+        try:
+            seconds, calls = run()
+        except RuntimeError as error:
+            self.failures[label] = str(error)
+            seconds, calls = None, s3_calls_since(self.bench, offset)
+        self.seconds.setdefault(label, []).append(seconds)
+        self.calls[label] = calls
+        self.uploads.setdefault(label, []).append(uploads(s3_calls_since(self.bench, offset, bucket)))
+
+    def median(self, label):
+        values = self.seconds[label]
+        return None if None in values else statistics.median(values)
+
+    def most_uploads(self, label):
+        return max(self.uploads[label])
+
+    def figure(self, label):
+        value = self.median(label)
+        return "%7s" % "n/a" if value is None else "%6.1fs" % value
+
+
+def run_all(bench, aws, concurrency):
+    s3 = bench.client("s3")
+    source = bench.state_dir / "out"
+    size = generate_export(source)
+    create_versioned_bucket(s3, "bench-state")
+    aws_vars = {"endpoint_url": bench.info["aws_endpoint_url"], "region": bench.info["aws_region"],
+                "access_key": bench.info["aws_access_key_id"], "secret_key": bench.info["aws_secret_access_key"]}
+    runs = Runs(bench)
+
+    def ours(bucket):
+        extra = {"aws": aws_vars, "bucket": bucket, "source": str(source), "concurrency": concurrency,
+                 "state_bucket": "bench-state", "state_key": "%s/publish-state.json" % bucket}
+        return lambda: playbook(bench, "s3_publish.yml", extra)
+
+    def cli(bucket):
+        return lambda: aws_s3_sync(bench, aws, source, bucket)
+
+    # Cold: each run to an empty bucket of its own, the two tools taking turns to go first.
+    for repeat in range(REPEATS):
+        pair = [("s3_publish", "bench-s3-publish-%d" % repeat, ours), ("aws s3 sync", "bench-aws-s3-sync-%d" % repeat, cli)]
+        for name, bucket, tool in pair if repeat % 2 == 0 else reversed(pair):
+            create_versioned_bucket(s3, bucket)
+            runs.record(name + " cold", bucket, tool(bucket))
+    last = REPEATS - 1
+    for _repeat in range(REPEATS):  # no-op: the same files again
+        runs.record("s3_publish no-op", "bench-s3-publish-%d" % last, ours("bench-s3-publish-%d" % last))
+        runs.record("aws s3 sync no-op", "bench-aws-s3-sync-%d" % last, cli("bench-aws-s3-sync-%d" % last))
+    rebuild(source)  # the same content with new mtimes, once each
+    runs.record("s3_publish rebuild", "bench-s3-publish-%d" % last, ours("bench-s3-publish-%d" % last))
+    runs.record("aws s3 sync rebuild", "bench-aws-s3-sync-%d" % last, cli("bench-aws-s3-sync-%d" % last))
+
+    theirs = {"aws": aws_vars, "bucket": "bench-community-s3-sync", "source": str(source)}
+    create_versioned_bucket(s3, theirs["bucket"])
+    for phase in ("cold", "no-op"):  # once each: it is an order of magnitude slower
+        runs.record("community s3_sync " + phase, theirs["bucket"], lambda: playbook(bench, "community_s3_sync.yml", theirs))
+    baseline, _calls = bench.playbook(PLAYBOOKS / "s3_publish_baseline.yml", {})
+    return runs, size, baseline
+
+
+def report(runs, size, baseline, version, concurrency):
+    print("Publishing a Next.js-like export of {:,} files ({:.1f} MB, {:,} to {:,} bytes each) against local S3 (moto_server);"
+          .format(FILES, size / 1e6, MIN_SIZE, MAX_SIZE))
+    print("medians of %d interleaved runs (community.aws.s3_sync: one run), rebuild: one run after new mtimes:" % REPEATS)
+    rows = [("acinaces.deploy.s3_publish (concurrency %d)" % concurrency, "s3_publish"), ("aws s3 sync (%s)" % version, "aws s3 sync"),
+            ("community.aws.s3_sync (checksum)", "community s3_sync")]
+    for title, name in rows:
+        phases = ["cold", "no-op"] + (["rebuild"] if name + " rebuild" in runs.seconds else [])
+        print("  %-44s" % title + "".join(
+            "   %s %s (%4d uploads)" % (phase, runs.figure(name + " " + phase), runs.most_uploads(name + " " + phase)) for phase in phases))
+    print("  (for reading the no-op figures: ansible-playbook with one ping task takes %.1fs here)" % baseline)
+    for label, calls in runs.calls.items():
+        print(calls_table(label + " (last run)", calls))
+    for label, error in runs.failures.items():
+        print("  %s FAILED: %s" % (label, error.strip().splitlines()[-1] if error.strip() else error))
+
+
+def ratio_target(label, ours, theirs, met):
+    if ours is None or theirs is None:
+        return target(label, False, "n/a: a run failed")
+    return target(label, met(ours, theirs), "%.1fs vs %.1fs: %.2fx" % (ours, theirs, ours / theirs))
+
+
+def report_targets(runs, baseline):
+    print("Targets:")
+    cold, sync_cold = runs.median("s3_publish cold"), runs.median("aws s3 sync cold")
+    noop, sync_noop = runs.median("s3_publish no-op"), runs.median("aws s3 sync no-op")
+    print(ratio_target("cold publish at or below aws s3 sync's time", cold, sync_cold, lambda ours, theirs: ours <= theirs))
+    print(target("no-op publish uploads nothing", noop is not None and runs.most_uploads("s3_publish no-op") == 0,
+                 "%d uploads" % runs.most_uploads("s3_publish no-op")))
+    calls = runs.calls["s3_publish no-op"]
+    listings = calls.get("s3:ListObjectsV2", 0) + calls.get("s3:ListObjects", 0)
+    per_thousand = listings / (FILES / 1000)
+    print(target("no-op publish: at most one listing call per 1,000 objects", noop is not None and per_thousand <= 1,
+                 "{:,} listing calls for {:,} objects: {:.2f} per 1,000".format(listings, FILES, per_thousand)))
+    print(ratio_target("no-op publish under a quarter of aws s3 sync's no-op time", noop, sync_noop, lambda ours, theirs: ours < theirs / 4))
+    if noop is not None:
+        print(ratio_target("(for information) the same, less ansible-playbook's own cost (one ping task)", noop - baseline, sync_noop,
+                           lambda ours, theirs: ours < theirs / 4))
+    print(ratio_target("(for information) after a rebuild (same content, new mtimes): under a quarter of aws s3 sync's time",
+                       runs.median("s3_publish rebuild"), runs.median("aws s3 sync rebuild"), lambda ours, theirs: ours < theirs / 4))
+    print(target("(for information) after a rebuild: s3_publish uploads nothing, aws s3 sync every file",
+                 runs.most_uploads("s3_publish rebuild") == 0,
+                 "%d vs %d uploads" % (runs.most_uploads("s3_publish rebuild"), runs.most_uploads("aws s3 sync rebuild"))))
+    for phase in ("cold", "no-op"):
+        ours, theirs = runs.median("s3_publish " + phase), runs.median("community s3_sync " + phase)
+        if ours is not None and theirs is not None:
+            print(target("(for information) %s publish faster than community.aws.s3_sync" % phase, ours < theirs,
+                         "%.1fs vs %.1fs: %.1fx faster" % (ours, theirs, theirs / ours)))
 
 
 def main():
@@ -189,86 +327,10 @@ def main():
     args = parser.parse_args()
     aws = awscli()
     version = aws_version(aws)
-
-    runs, uploaded, failures = {}, {}, {}
     with Bench() as bench:
-        s3 = bench.client("s3")
-        buckets = {name: "bench-%s" % name for name in ("s3-publish", "aws-s3-sync", "community-s3-sync", "state")}
-        for bucket in buckets.values():
-            s3.create_bucket(Bucket=bucket)
-            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-        source = bench.state_dir / "out"
-        size = generate_export(source)
-        aws_vars = {"endpoint_url": bench.info["aws_endpoint_url"], "region": bench.info["aws_region"],
-                    "access_key": bench.info["aws_access_key_id"], "secret_key": bench.info["aws_secret_access_key"]}
-
-        def record(label, bucket, run):
-            offset = bench.mark()
-            try:
-                runs[label] = run()
-            except RuntimeError as error:
-                failures[label] = str(error)
-                runs[label] = (None, s3_calls_since(bench, offset))
-            uploaded[label] = uploads(s3_calls_since(bench, offset, bucket))
-
-        ours = {"aws": aws_vars, "bucket": buckets["s3-publish"], "source": str(source), "concurrency": args.concurrency,
-                "state_bucket": buckets["state"], "state_key": "site/publish-state.json"}
-        theirs = {"aws": aws_vars, "bucket": buckets["community-s3-sync"], "source": str(source)}
-        for phase in ("cold", "no-op"):
-            record("s3_publish " + phase, buckets["s3-publish"], lambda: playbook(bench, "s3_publish.yml", ours))
-        for phase in ("cold", "no-op"):
-            record("aws s3 sync " + phase, buckets["aws-s3-sync"], lambda: aws_s3_sync(bench, aws, source, buckets["aws-s3-sync"]))
-        for phase in ("cold", "no-op"):
-            record("community s3_sync " + phase, buckets["community-s3-sync"], lambda: playbook(bench, "community_s3_sync.yml", theirs))
-        baseline, _calls = bench.playbook(PLAYBOOKS / "s3_publish_baseline.yml", {})
-
-    def seconds(label):
-        value = runs[label][0]
-        return "%7s" % "n/a" if value is None else "%6.1fs" % value
-
-    print("Publishing a Next.js-like export of {:,} files ({:.1f} MB, {:,} to {:,} bytes each) against local S3 (moto_server), one run:"
-          .format(FILES, size / 1e6, MIN_SIZE, MAX_SIZE))
-    print("  %-46s cold %s (%4d uploads)   no-op %s (%4d uploads)" % (
-        "acinaces.deploy.s3_publish (concurrency %d)" % args.concurrency, seconds("s3_publish cold"), uploaded["s3_publish cold"],
-        seconds("s3_publish no-op"), uploaded["s3_publish no-op"]))
-    print("  %-46s cold %s (%4d uploads)   no-op %s (%4d uploads)" % (
-        "aws s3 sync (%s)" % version, seconds("aws s3 sync cold"), uploaded["aws s3 sync cold"],
-        seconds("aws s3 sync no-op"), uploaded["aws s3 sync no-op"]))
-    print("  %-46s cold %s (%4d uploads)   no-op %s (%4d uploads)" % (
-        "community.aws.s3_sync (checksum)", seconds("community s3_sync cold"), uploaded["community s3_sync cold"],
-        seconds("community s3_sync no-op"), uploaded["community s3_sync no-op"]))
-    print("  (for reading the no-op figures: ansible-playbook with one ping task takes %.1fs here)" % baseline)
-    for label, (_seconds, calls) in runs.items():
-        print(calls_table(label, calls))
-    for label, error in failures.items():
-        print("  %s FAILED: %s" % (label, error.strip().splitlines()[-1] if error.strip() else error))
-
-    print("Targets:")
-    cold, sync_cold = runs["s3_publish cold"][0], runs["aws s3 sync cold"][0]
-    noop, sync_noop = runs["s3_publish no-op"][0], runs["aws s3 sync no-op"][0]
-    if cold is None or sync_cold is None:
-        print(target("cold publish at or below aws s3 sync's time", False, "n/a: a run failed"))
-    else:
-        print(target("cold publish at or below aws s3 sync's time", cold <= sync_cold,
-                     "%.1fs vs %.1fs: %.2fx" % (cold, sync_cold, cold / sync_cold)))
-    print(target("no-op publish uploads nothing", noop is not None and uploaded["s3_publish no-op"] == 0,
-                 "%d uploads" % uploaded["s3_publish no-op"]))
-    listings = runs["s3_publish no-op"][1].get("s3:ListObjectsV2", 0) + runs["s3_publish no-op"][1].get("s3:ListObjects", 0)
-    per_thousand = listings / (FILES / 1000)
-    print(target("no-op publish: at most one listing call per 1,000 objects", noop is not None and per_thousand <= 1,
-                 "{:,} listing calls for {:,} objects: {:.2f} per 1,000".format(listings, FILES, per_thousand)))
-    if noop is None or sync_noop is None:
-        print(target("no-op publish under a quarter of aws s3 sync's no-op time", False, "n/a: a run failed"))
-    else:
-        print(target("no-op publish under a quarter of aws s3 sync's no-op time", noop < sync_noop / 4,
-                     "%.1fs vs %.1fs: %.2fx" % (noop, sync_noop, noop / sync_noop)))
-        print(target("(for information) the same, less ansible-playbook's own cost (one ping task)", noop - baseline < sync_noop / 4,
-                     "%.1fs vs %.1fs: %.2fx" % (noop - baseline, sync_noop, (noop - baseline) / sync_noop)))
-    for phase in ("cold", "no-op"):
-        ours, theirs = runs["s3_publish " + phase][0], runs["community s3_sync " + phase][0]
-        if ours is not None and theirs is not None:
-            print(target("(for information) %s publish faster than community.aws.s3_sync" % phase, ours < theirs,
-                         "%.1fs vs %.1fs: %.1fx faster" % (ours, theirs, theirs / ours)))
+        runs, size, baseline = run_all(bench, aws, args.concurrency)
+    report(runs, size, baseline, version, args.concurrency)
+    report_targets(runs, baseline)
 
 
 if __name__ == "__main__":
