@@ -383,15 +383,30 @@ http {{
         contents: reload."""
         if self.write_config() and self.running():
             self.check_config()
+            old_workers = self.workers()
             self.signal(signal.SIGHUP)
-            self._wait_for_certificate(Path(self.certificate()["cert"]).read_bytes())
+            self._wait_for_certificate(Path(self.certificate()["cert"]).read_bytes(), old_workers)
 
-    def _wait_for_certificate(self, pem: bytes, wait: float = 10.0) -> None:
-        """Until the new workers answer with the certificate (the old ones finish first)."""
+    def workers(self) -> set[int]:
+        """The worker processes of the nginx master (children of its pid, zombies left out)."""
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.pid and fields[0] != "Z":
+                    found.add(int(entry.name))
+        return found
+
+    def _wait_for_certificate(self, pem: bytes, old_workers: set[int], wait: float = 10.0) -> None:
+        """Until the old workers have gone (until then one of them may still take a new
+        connection with the old certificate) and the new ones answer with this one."""
         wanted = ssl.PEM_cert_to_DER_cert(pem.decode("ascii"))
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if self.served_certificate() == wanted:
+            if not old_workers & self.workers() and self.served_certificate() == wanted:
                 return
             time.sleep(0.1)
         raise StackError(f"the edge did not serve {self.certificate()['cert']} within {wait:.0f}s; see {self.log_file}")
