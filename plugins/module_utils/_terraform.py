@@ -9,6 +9,7 @@ the parsing are tested without a terraform binary, and the modules run the real 
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -177,26 +178,48 @@ class ResourceChange:
         return "  %-3s %-8s %s" % (ACTION_SYMBOLS.get(self.action, "?"), self.action, self.address)
 
 
+RESOURCE_CHANGE_FIELDS = ("actions", "before", "after", "after_unknown", "replace_paths")
+OUTPUT_CHANGE_FIELDS = ("actions", "before", "after", "after_unknown")
+
+
+def changing_resources(data):
+    """The resource changes of `terraform show -json` that change something (not no-op, not read)."""
+    return [change for change in data.get("resource_changes") or []
+            if action_of(change.get("change", {}).get("actions", [])) not in ("no-op", "read")]
+
+
+def changing_outputs(data):
+    return {name: change for name, change in sorted((data.get("output_changes") or {}).items())
+            if action_of(change.get("actions", [])) != "no-op"}
+
+
+def changes_sha256(data):
+    """SHA-256 of what a plan would change: each changing resource (address, actions, values
+    before and after) and output. Planning the same changes to the same state again gives the
+    same digest, unlike the plan file's (which carries the time of planning)."""
+    resources = sorted(
+        ({"address": change["address"], "change": {name: change.get("change", {}).get(name) for name in RESOURCE_CHANGE_FIELDS}}
+         for change in changing_resources(data)),
+        key=lambda item: item["address"],
+    )
+    outputs = {name: {field_name: change.get(field_name) for field_name in OUTPUT_CHANGE_FIELDS} for name, change in changing_outputs(data).items()}
+    text = json.dumps({"resources": resources, "outputs": outputs}, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass
 class PlanSummary:
     """What a saved plan would do, counted as terraform counts it."""
 
     resource_changes: list = field(default_factory=list)
     output_changes: dict = field(default_factory=dict)
+    changes_sha256: str = None
 
     @classmethod
     def from_show_json(cls, data):
-        resources = []
-        for change in data.get("resource_changes") or []:
-            action = action_of(change.get("change", {}).get("actions", []))
-            if action not in ("no-op", "read"):
-                resources.append(ResourceChange(change["address"], action))
-        outputs = {}
-        for name, change in sorted((data.get("output_changes") or {}).items()):
-            action = action_of(change.get("actions", []))
-            if action != "no-op":
-                outputs[name] = action
-        return cls(sorted(resources, key=lambda item: item.address), outputs)
+        resources = [ResourceChange(change["address"], action_of(change.get("change", {}).get("actions", []))) for change in changing_resources(data)]
+        outputs = {name: action_of(change.get("actions", [])) for name, change in changing_outputs(data).items()}
+        return cls(sorted(resources, key=lambda item: item.address), outputs, changes_sha256(data))
 
     @property
     def counts(self):
@@ -234,6 +257,7 @@ class PlanSummary:
             "has_changes": self.has_changes,
             "resources": [{"address": c.address, "action": c.action} for c in self.resource_changes],
             "outputs": dict(self.output_changes),
+            "changes_sha256": self.changes_sha256,
         }
 
 

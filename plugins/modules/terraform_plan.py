@@ -128,6 +128,14 @@ summary:
     outputs:
       description: Output name to action.
       type: dict
+    changes_sha256:
+      description:
+        - SHA-256 of the changes (each changing resource's address, actions and values before
+          and after, and each changing output). Planning the same changes to the same state
+          again gives the same digest, so an approval given to one plan can be checked against
+          a later one (the terraform role's C(terraform_approved_plan)).
+      type: str
+      sample: sha256:5f1c0a9e4b7d2c3a8e6f0b1d9c2e4a7f3b5d8c0e1f2a4b6c8d0e2f4a6b8c0d2e
 summary_lines:
   description: The summary as text lines for an operator.
   returned: always

@@ -2,6 +2,7 @@
 on the small fixture project (one bucket, complete outputs)."""
 
 import json
+import re
 
 import pexpect
 import pytest
@@ -66,6 +67,27 @@ def test_an_approver_named_on_the_command_line_lets_the_change_through(stack, tm
     # Nothing to change: nothing to approve.
     again = stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=extra).assert_ok()
     assert again.changed == 0
+
+
+def test_an_approval_applies_only_the_plan_it_was_given_to(stack, tmp_path):
+    extra = dict(environment(stack, tmp_path, "gate-pinned"), deploy_require_manual_approval=True)
+    plan = stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=extra, check=True).assert_ok()
+    digest = re.search(r"terraform_approved_plan=(sha256:[0-9a-f]{64})", plan.output).group(1)
+    assert not bucket_exists(stack, "gate-pinned")
+
+    # The variables changed after the plan was approved: the new plan is not applied.
+    moved = dict(extra, terraform_variables={"environment": "gate-pinned", "generation": 2})
+    run = stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=dict(moved, approve="alice", terraform_approved_plan=digest))
+    assert run.rc != 0
+    assert "The infrastructure plan of gate-pinned is not the one approved: approved %s" % digest in run.output
+    assert "Nothing was applied" in run.output
+    assert not bucket_exists(stack, "gate-pinned")
+
+    # The approved plan, planned again, is applied; the approval record names its digest.
+    stack.playbook("deploy.yml", "--tags", "infrastructure", extra_vars=dict(extra, approve="alice", terraform_approved_plan=digest)).assert_ok()
+    assert bucket_exists(stack, "gate-pinned")
+    approval = json.loads((tmp_path / "gate-pinned" / "terraform" / "approval.json").read_text())
+    assert approval["changes_sha256"] == digest
 
 
 def interactive(stack, extra, tmp_path):

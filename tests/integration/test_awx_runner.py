@@ -7,6 +7,7 @@ from awx/vars/main.yml, so this runs what AWX would run."""
 import json
 import os
 import random
+import re
 import shutil
 import string
 import subprocess
@@ -227,3 +228,18 @@ def test_the_next_job_template_runs_on_the_deployed_environment(jobs, stack, key
         assert {lam.get_alias(FunctionName=f["function_name"], Name="live")["FunctionVersion"]
                 for f in manifest["functions"].values()} == {"1"}
         assert stats(result)["changed"].get("localhost", 0) > 0
+
+
+def test_the_plan_job_hands_the_digest_of_its_changes_to_the_jobs_after_the_approval(jobs):
+    """The approval workflow's plan job (check mode): AWX gives its set_stats artifacts to the
+    jobs after the approval node as extra vars, so the apply job applies only the plan approved."""
+    (apply_node,) = [node for node in awx_config.load()["awx_approval_workflow"]["nodes"] if node["identifier"] == "apply"]
+    assert "terraform_approved_plan" not in apply_node.get("extra_data", {})
+    result = jobs["launch"]("plan")
+    assert_successful(result)
+    digest = stats(result)["artifact_data"]["terraform_approved_plan"]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest)
+    assert "-e terraform_approved_plan=%s" % digest in result["stdout"]
+    (planned,) = [e["event_data"]["res"] for e in result["events"]
+                  if e["event"] == "runner_on_ok" and e["event_data"]["task"].startswith("Plan the infrastructure of")]
+    assert not planned["summary"]["has_changes"] and planned["summary"]["changes_sha256"] == digest  # as deployed

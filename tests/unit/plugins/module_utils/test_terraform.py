@@ -1,5 +1,6 @@
 """The terraform wrapper: argv lists, exit-code maps and plan parsing, with an injected runner."""
 
+import copy
 import json
 
 import pytest
@@ -154,6 +155,45 @@ def test_an_empty_plan_has_no_changes():
     summary = tf.PlanSummary.from_show_json({"resource_changes": [{"address": "x", "change": {"actions": ["no-op"]}}]})
     assert not summary.has_changes
     assert summary.lines() == ["Plan: 0 to add, 0 to change, 0 to destroy"]
+
+
+def change(address, actions, before=None, after=None):
+    return {"address": address, "change": {"actions": actions, "before": before, "after": after, "after_unknown": {}}}
+
+
+PLANNED = {
+    "resource_changes": [change("terraform_data.b", ["update"], {"input": 1}, {"input": 2}),
+                         change("terraform_data.a", ["create"], None, {"input": "x"}),
+                         change("terraform_data.same", ["no-op"], {"input": 3}, {"input": 3})],
+    "output_changes": {"generation": {"actions": ["update"], "before": 1, "after": 2}},
+    "timestamp": "2026-11-22T10:00:00Z",
+}
+
+
+def test_the_changes_digest_is_the_same_for_the_same_changes_planned_again():
+    again = copy.deepcopy(PLANNED)
+    again["resource_changes"].reverse()
+    again["timestamp"] = "2026-11-22T11:00:00Z"
+    again["resource_changes"][0]["change"]["after"] = {"input": 4}  # the no-op resource's value does not count
+    again["resource_changes"][0]["change"]["before"] = {"input": 4}
+    digest = tf.PlanSummary.from_show_json(PLANNED).changes_sha256
+    assert digest.startswith("sha256:") and len(digest) == 71
+    assert tf.PlanSummary.from_show_json(again).changes_sha256 == digest
+    assert tf.PlanSummary.from_show_json(PLANNED).to_dict()["changes_sha256"] == digest
+
+
+@pytest.mark.parametrize("edit", [
+    lambda plan: plan["resource_changes"][0]["change"].update(after={"input": 3}),  # another value
+    lambda plan: plan["resource_changes"][1]["change"].update(actions=["delete", "create"]),  # another action
+    lambda plan: plan["resource_changes"][1].update(address="terraform_data.c"),  # another resource
+    lambda plan: plan["resource_changes"][2]["change"].update(actions=["update"]),  # one more change
+    lambda plan: plan["output_changes"]["generation"].update(after=3),  # another output value
+    lambda plan: plan["resource_changes"][0]["change"].update(before={"input": 0}),  # the state moved
+])
+def test_any_other_change_gives_another_digest(edit):
+    other = copy.deepcopy(PLANNED)
+    edit(other)
+    assert tf.PlanSummary.from_show_json(other).changes_sha256 != tf.PlanSummary.from_show_json(PLANNED).changes_sha256
 
 
 ACTIONS = st.sampled_from([["create"], ["update"], ["delete"], ["delete", "create"], ["create", "delete"], ["no-op"], ["read"]])
