@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from local_services import (
-    LOCAL_ACCESS_KEY, LOCAL_REGION, Service, StackError, free_port, port_free, system_binary, write_atomic,
+    LOCAL_ACCESS_KEY, LOCAL_REGION, Service, StackError, free_port, live_processes, port_free, system_binary, write_atomic,
 )
 from local_tls import API_DOMAIN, LOCAL_DOMAIN
 
@@ -388,17 +388,8 @@ http {{
             self._wait_for_certificate(Path(self.certificate()["cert"]).read_bytes(), old_workers)
 
     def workers(self) -> set[int]:
-        """The worker processes of the nginx master (children of its pid, zombies left out)."""
-        found = set()
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == self.pid and fields[0] != "Z":
-                    found.add(int(entry.name))
-        return found
+        """The worker processes of the nginx master."""
+        return set(live_processes(ppid=self.pid))
 
     def _wait_for_certificate(self, pem: bytes, old_workers: set[int], wait: float = 10.0) -> None:
         """Until the old workers have gone (until then one of them may still take a new

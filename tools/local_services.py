@@ -67,17 +67,23 @@ def pid_alive(pid: int) -> bool:
     return not (stat and stat[0] in ("Z", "X"))
 
 
-def group_alive(pgid: int) -> bool:
-    """Whether a process of the group (nginx's workers, the runtime's Node workers) still runs."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return pid_alive(pgid)
-    for entry in proc.iterdir():
+def live_processes(ppid: int | None = None, pgid: int | None = None) -> list[int]:
+    """The running processes (zombies left out) with that parent and/or in that process group."""
+    found = []
+    for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             stat = _proc_stat(int(entry.name))
-            if stat and stat[0] not in ("Z", "X") and stat[2] == str(pgid):
-                return True
-    return False
+            if (stat and stat[0] not in ("Z", "X") and (ppid is None or stat[1] == str(ppid))
+                    and (pgid is None or stat[2] == str(pgid))):
+                found.append(int(entry.name))
+    return found
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of the group (nginx's workers, the runtime's Node workers) still runs."""
+    if not Path("/proc").is_dir():
+        return pid_alive(pgid)
+    return bool(live_processes(pgid=pgid))
 
 
 def http_ok(url: str, timeout: float = 2.0) -> bool:

@@ -193,17 +193,16 @@ def changing_outputs(data):
             if action_of(change.get("actions", [])) != "no-op"}
 
 
-def changes_sha256(data):
-    """SHA-256 of what a plan would change: each changing resource (address, actions, values
-    before and after) and output. Planning the same changes to the same state again gives the
-    same digest, unlike the plan file's (which carries the time of planning)."""
-    resources = sorted(
-        ({"address": change["address"], "change": {name: change.get("change", {}).get(name) for name in RESOURCE_CHANGE_FIELDS}}
-         for change in changing_resources(data)),
-        key=lambda item: item["address"],
-    )
-    outputs = {name: {field_name: change.get(field_name) for field_name in OUTPUT_CHANGE_FIELDS} for name, change in changing_outputs(data).items()}
-    text = json.dumps({"resources": resources, "outputs": outputs}, sort_keys=True, separators=(",", ":"))
+def changes_sha256(resources, outputs):
+    """SHA-256 of what a plan would change (changing_resources, changing_outputs): addresses,
+    actions, values before and after. Planning the same changes to the same state again gives
+    the same digest, unlike the plan file's (which carries the time of planning)."""
+    document = {
+        "resources": sorted(({"address": change["address"], "change": {name: change.get("change", {}).get(name) for name in RESOURCE_CHANGE_FIELDS}}
+                             for change in resources), key=lambda item: item["address"]),
+        "outputs": {name: {key: change.get(key) for key in OUTPUT_CHANGE_FIELDS} for name, change in outputs.items()},
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -217,9 +216,13 @@ class PlanSummary:
 
     @classmethod
     def from_show_json(cls, data):
-        resources = [ResourceChange(change["address"], action_of(change.get("change", {}).get("actions", []))) for change in changing_resources(data)]
-        outputs = {name: action_of(change.get("actions", [])) for name, change in changing_outputs(data).items()}
-        return cls(sorted(resources, key=lambda item: item.address), outputs, changes_sha256(data))
+        resources, outputs = changing_resources(data), changing_outputs(data)
+        return cls(
+            sorted((ResourceChange(change["address"], action_of(change.get("change", {}).get("actions", []))) for change in resources),
+                   key=lambda item: item.address),
+            {name: action_of(change.get("actions", [])) for name, change in outputs.items()},
+            changes_sha256(resources, outputs),
+        )
 
     @property
     def counts(self):

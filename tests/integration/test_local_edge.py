@@ -28,6 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from conftest import REPO_ROOT, VENV_BIN
+from local_services import live_processes
 from local_stack import (
     API_DOMAIN, FRONTEND_BUCKET, LOCAL_DOMAIN, StackError, dns_query, edge_request, ensure_tls, issue_certificate,
     unverified_context,
@@ -425,20 +426,6 @@ def test_a_swapped_certificate_is_served_until_restored(edge):
 # --------------------------------------------------------------------------- lifecycle
 
 
-def group_members(pgid):
-    """The processes of a process group (nginx's workers with their master, and so on)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(entry.name))
-    return members
-
-
 def test_the_stack_starts_restarts_and_stops_every_service(tmp_path):
     started = stack_cli(tmp_path, "start")
     assert started.returncode == 0, started.stderr
@@ -453,7 +440,7 @@ def test_the_stack_starts_restarts_and_stops_every_service(tmp_path):
         for name in names:
             assert (tmp_path / ("%s.pid" % name)).read_text().strip() == str(pids[name])
             assert (tmp_path / ("%s.log" % name)).exists()
-        assert len(group_members(pids["edge"])) >= 2  # master and worker
+        assert len(live_processes(pgid=pids["edge"])) >= 2  # master and worker
         status = stack_cli(tmp_path, "status")
         assert status.returncode == 0 and status.stdout.splitlines() == ["%s: running" % name for name in names]
         exports = stack_cli(tmp_path, "env").stdout
@@ -480,9 +467,9 @@ def test_the_stack_starts_restarts_and_stops_every_service(tmp_path):
     assert stopped.returncode == 0 and stopped.stdout.splitlines() == ["%s: stopped" % name for name in reversed(names)]
     deadline = time.monotonic() + 5
     pgids = set(pids.values()) | {after["services"]["runtime"]["pid"]}
-    while any(group_members(pgid) for pgid in pgids) and time.monotonic() < deadline:
+    while any(live_processes(pgid=pgid) for pgid in pgids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert [pgid for pgid in pgids if group_members(pgid)] == []  # no process of the stack is left
+    assert [pgid for pgid in pgids if live_processes(pgid=pgid)] == []  # no process of the stack is left
     assert not list(tmp_path.glob("*.pid")) and not (tmp_path / "stack.json").exists()
     assert stack_cli(tmp_path, "status").returncode == 3
 
